@@ -1,0 +1,82 @@
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+
+from accounts.models import Role, normalize_email
+from accounts.origins import parse_origins
+
+
+class EmailAuthenticationForm(AuthenticationForm):
+    username = forms.EmailField(
+        label="E-mail", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+    )
+
+    def clean_username(self):
+        return normalize_email(self.cleaned_data["username"])
+
+
+class NewPasswordMixin:
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        password_validation.validate_password(password)
+        return password
+
+
+class SignUpForm(NewPasswordMixin, forms.Form):
+    name = forms.CharField(max_length=150, label="Your name")
+    email = forms.EmailField(label="Work e-mail", widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    password = forms.CharField(widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), strip=False)
+    workspace_name = forms.CharField(max_length=120, label="Company or workspace name")
+
+    def clean_email(self):
+        return normalize_email(self.cleaned_data["email"])
+
+
+class AcceptWithSignUpForm(NewPasswordMixin, forms.Form):
+    name = forms.CharField(max_length=150, label="Your name")
+    password = forms.CharField(widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), strip=False)
+
+
+class WorkspaceCreateForm(forms.Form):
+    name = forms.CharField(max_length=120, label="Workspace name")
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label="E-mail")
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.AGENT)
+
+    def clean_email(self):
+        return normalize_email(self.cleaned_data["email"])
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
+
+
+class WorkspaceSettingsForm(forms.Form):
+    name = forms.CharField(max_length=120, label="Workspace name")
+    allowed_origins = forms.CharField(
+        required=False,
+        label="Allowed widget origins",
+        help_text="One per line, e.g. https://app.example.com. The widget refuses to load anywhere else.",
+        widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}),
+    )
+
+    def clean_allowed_origins(self):
+        try:
+            origins = parse_origins(self.cleaned_data["allowed_origins"])
+        except ValidationError:
+            raise
+        if len(origins) > 50:
+            raise ValidationError("At most 50 origins; use fewer, broader ones.")
+        return origins
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(max_length=80, label="Name", help_text="What uses this key, e.g. “Billing backend”.")
+    role = forms.ChoiceField(
+        choices=Role.choices,
+        initial=Role.AGENT,
+        help_text="The key can do what a member with this role can do.",
+    )

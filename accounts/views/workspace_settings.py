@@ -1,0 +1,82 @@
+"""Workspace settings: name, widget origins, the identity secret and API keys."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts import access, selectors, services
+from accounts.access import workspace_view
+from accounts.forms import ApiKeyForm, WorkspaceSettingsForm
+
+
+def _settings_page(request, *, form=None, api_key_form=None, new_api_key=None, status=200):
+    workspace = request.workspace
+    form = form or WorkspaceSettingsForm(
+        initial={"name": workspace.name, "allowed_origins": "\n".join(workspace.allowed_origins)}
+    )
+    context = {
+        "form": form,
+        "api_key_form": api_key_form or ApiKeyForm(),
+        "api_keys": selectors.api_keys_of(workspace=workspace),
+        "new_api_key": new_api_key,
+        "seats_used": selectors.seats_used(workspace=workspace),
+        "identity_secret_masked": mask_secret(workspace.identity_secret),
+    }
+    return render(request, "accounts/settings.html", context, status=status)
+
+
+def mask_secret(value: str) -> str:
+    return f"{value[:6]}…{value[-4:]}" if len(value) > 12 else "…"
+
+
+@require_http_methods(["GET", "POST"])
+@workspace_view("can_manage_settings")
+def workspace_settings(request):
+    if request.method == "GET":
+        return _settings_page(request)
+    form = WorkspaceSettingsForm(request.POST)
+    if not form.is_valid():
+        return _settings_page(request, form=form, status=422)
+    services.workspace_update(workspace=request.workspace, **form.cleaned_data)
+    messages.success(request, "Settings saved.")
+    return redirect("settings", workspace_slug=request.workspace.slug)
+
+
+@require_POST
+@workspace_view("can_manage_settings")
+def identity_secret_reveal(request):
+    """The secret, once, in a partial; never in the page's HTML until an admin asks."""
+    response = render(request, "accounts/partials/identity_secret.html", {"secret": request.workspace.identity_secret})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+@workspace_view("can_manage_settings")
+def identity_secret_rotate(request):
+    workspace = services.workspace_rotate_identity_secret(workspace=request.workspace)
+    context = {"secret": workspace.identity_secret, "rotated": True}
+    response = render(request, "accounts/partials/identity_secret.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+@workspace_view("can_manage_api_keys")
+def api_key_create(request):
+    form = ApiKeyForm(request.POST)
+    if not form.is_valid():
+        return _settings_page(request, api_key_form=form, status=422)
+    api_key, raw = services.api_key_create(workspace=request.workspace, created_by=request.user, **form.cleaned_data)
+    # Rendered straight into this response, never stored or redirected with: shown once.
+    response = _settings_page(request, new_api_key={"api_key": api_key, "raw": raw})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+@workspace_view("can_manage_api_keys")
+def api_key_revoke(request, api_key_id: int):
+    api_key = services.api_key_revoke(api_key=access.api_key_for(request.workspace, api_key_id))
+    messages.success(request, f"The key “{api_key.name}” was revoked; requests with it now fail.")
+    return redirect("settings", workspace_slug=request.workspace.slug)

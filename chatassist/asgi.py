@@ -1,0 +1,25 @@
+"""ASGI entry point for daphne: HTTP through Django, WebSockets through Channels.
+
+Console sockets use the session cookie, so they only accept pages served from our own hosts
+(origin checked against ALLOWED_HOSTS). The widget's socket, which lives on customers'
+sites, checks origins against each workspace's allowed origins instead."""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatassist.settings")
+django_asgi_app = get_asgi_application()
+
+from channels.auth import AuthMiddlewareStack  # noqa: E402  (Django must be set up first)
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+
+from accounts.routing import websocket_urlpatterns as console_websocket_urlpatterns  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(console_websocket_urlpatterns))),
+    }
+)

@@ -1,0 +1,271 @@
+"""ChatAssist settings: one module, every knob from the environment.
+
+Production differs from a laptop only by environment variables (see docs/configuration.md).
+Secrets may also come from a file named by ``<NAME>_FILE`` (Docker and Kubernetes secrets).
+When ``DATABASE_URL`` or ``REDIS_URL`` is unset, the embedded PostgreSQL+pgvector and Redis
+are started from pip-installed packages into the data folder (``chatassist/embedded.py``).
+"""
+
+import secrets
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+env = environ.Env()
+
+
+def secret(name: str, default: str = "") -> str:
+    """An environment value that may instead be read from the file named by ``<name>_FILE``."""
+    file_name = env.str(f"{name}_FILE", default="")
+    if file_name:
+        try:
+            return Path(file_name).read_text().strip()
+        except OSError as error:
+            raise ImproperlyConfigured(f"{name}_FILE points at {file_name}, which cannot be read: {error}") from error
+    return env.str(name, default=default)
+
+
+def local_secret_key(data_dir: Path) -> str:
+    """A random key kept in the data folder, so a laptop needs no SECRET_KEY of its own."""
+    key_file = data_dir / "secret_key"
+    if not key_file.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        key_file.touch(mode=0o600)
+        key_file.write_text(secrets.token_urlsafe(64))
+    return key_file.read_text().strip()
+
+
+DATA_DIR = Path(env.str("CHATASSIST_DATA_DIR", default=str(BASE_DIR / ".data"))).resolve()
+DEBUG = env.bool("DEBUG", default=False)
+# Served over TLS (directly or behind a proxy): secure cookies, HSTS, redirect to https.
+HTTPS = env.bool("HTTPS", default=not DEBUG)
+
+SECRET_KEY = secret("SECRET_KEY")
+SECRET_KEY_IS_LOCAL = not SECRET_KEY
+if SECRET_KEY_IS_LOCAL:
+    SECRET_KEY = local_secret_key(DATA_DIR)
+
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# The address people use to reach the console, for links in e-mails and snippets.
+PUBLIC_URL = env.str("PUBLIC_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+# --- Services -------------------------------------------------------------------------------
+DATABASE_URL = secret("DATABASE_URL")
+REDIS_URL = secret("REDIS_URL")
+EMBEDDED_SERVICES = env.bool("EMBEDDED_SERVICES", default=True)
+if not (DATABASE_URL and REDIS_URL):
+    if not EMBEDDED_SERVICES:
+        raise ImproperlyConfigured("Set DATABASE_URL and REDIS_URL, or leave EMBEDDED_SERVICES on.")
+    from chatassist import embedded
+
+    _services = embedded.ensure_running(DATA_DIR)
+    DATABASE_URL = DATABASE_URL or _services.database_url
+    REDIS_URL = REDIS_URL or _services.redis_url
+
+DATABASES = {"default": env.db_url_config(DATABASE_URL)}
+DATABASES["default"].update(
+    {
+        # Under ASGI each request may run on another thread; persistent connections would pile up.
+        "CONN_MAX_AGE": env.int("DATABASE_CONN_MAX_AGE", default=0),
+        "CONN_HEALTH_CHECKS": True,
+    }
+)
+DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_MAX_CONNECTIONS = env.int("REDIS_MAX_CONNECTIONS", default=1000)
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "cache",
+    }
+}
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {
+            # redis-py's default pool of 100 fails under load with "Too many connections".
+            "hosts": [{"address": REDIS_URL, "max_connections": REDIS_MAX_CONNECTIONS}],
+            # Above capacity group_send drops silently: sized for bursts, and nothing that
+            # must arrive relies on the channel layer (the database is the record).
+            "capacity": env.int("CHANNEL_LAYER_CAPACITY", default=1500),
+            "expiry": 10,
+            "prefix": "channels",
+        },
+    }
+}
+
+# --- Celery ---------------------------------------------------------------------------------
+CELERY_BROKER_URL = REDIS_URL
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE = {
+    "purge-old-invitations": {
+        "task": "accounts.tasks.invitations_purge",
+        "schedule": 24 * 60 * 60,
+    },
+}
+
+# --- Applications ---------------------------------------------------------------------------
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "channels",
+    "django_htmx",
+    "chatassist",
+    "accounts",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "chatassist.urls"
+CSRF_FAILURE_VIEW = "chatassist.api.csrf_failure"
+ASGI_APPLICATION = "chatassist.asgi.application"
+WSGI_APPLICATION = "chatassist.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "accounts.context_processors.console",
+                "chatassist.context_processors.navigation",
+            ],
+        },
+    }
+]
+
+# --- Accounts -------------------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+INVITATION_TTL_HOURS = env.int("INVITATION_TTL_HOURS", default=72)
+DEFAULT_SEAT_LIMIT = env.int("DEFAULT_SEAT_LIMIT", default=10)
+# Fernet keys for secrets stored in the database; the first encrypts, all decrypt (rotation).
+# Unset: one key derived from SECRET_KEY.
+FIELD_ENCRYPTION_KEYS = [key for key in secret("FIELD_ENCRYPTION_KEYS").split(",") if key.strip()]
+
+# --- E-mail ---------------------------------------------------------------------------------
+# EMAIL_URL like smtp+tls://user:password@smtp.example.com:587 (or EMAIL_URL_FILE).
+globals().update(env.email_url_config(secret("EMAIL_URL", default="consolemail://")))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="ChatAssist <support@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Internationalisation -------------------------------------------------------------------
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files ---------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+# Hashed, compressed files after `collectstatic` in production; straight from the source tree
+# on a laptop and in the suite.
+STATIC_MANIFEST = env.bool("STATIC_MANIFEST", default=not DEBUG)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if STATIC_MANIFEST
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
+WHITENOISE_AUTOREFRESH = not STATIC_MANIFEST
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(DATA_DIR / "media")))
+MEDIA_URL = "/media/"
+
+# --- REST API -------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.api_auth.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["accounts.api_auth.HasWorkspaceApiKey"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "chatassist.api.Pagination",
+    "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "chatassist.api.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "ChatAssist API",
+    "DESCRIPTION": "Workspace API. Authenticate with `Authorization: Bearer <workspace API key>`.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# --- Security -------------------------------------------------------------------------------
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS and env.bool("SECURE_SSL_REDIRECT", default=True)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
+    # Only behind a proxy that sets this header itself; otherwise clients could forge it.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=14 * 24 * 3600)
+
+# --- Logging --------------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "channels_redis": {"level": "WARNING"},
+    },
+}

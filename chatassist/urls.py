@@ -1,0 +1,64 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
+
+from accounts.views import auth
+from chatassist import console, health
+from chatassist.navigation import SECTIONS
+
+workspace_patterns = [
+    path("", console.dashboard, name="dashboard"),
+    *[
+        path(f"{section.key}/", console.coming_soon(section.key), name=section.key)
+        for section in SECTIONS
+        if not section.built
+    ],
+    path("", include("accounts.urls")),
+]
+
+password_reset_patterns = [
+    path(
+        "password-reset/",
+        auth_views.PasswordResetView.as_view(
+            template_name="accounts/password_reset_form.html",
+            email_template_name="accounts/email/password_reset.txt",
+            subject_template_name="accounts/email/password_reset_subject.txt",
+        ),
+        name="password_reset",
+    ),
+    path(
+        "password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_done.html"),
+        name="password_reset_done",
+    ),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(template_name="accounts/password_reset_confirm.html"),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password-reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(template_name="accounts/password_reset_complete.html"),
+        name="password_reset_complete",
+    ),
+]
+
+urlpatterns = [
+    path("", auth.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("signup/", auth.sign_up, name="sign_up"),
+    path("login/", auth.EmailLoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    *password_reset_patterns,
+    path("workspaces/new/", auth.workspace_create, name="workspace_create"),
+    path("join/<slug:workspace_slug>/<str:token>/", auth.invitation_accept, name="invitation_accept"),
+    path("w/<slug:workspace_slug>/", include(workspace_patterns)),
+    path("api/v1/", include("accounts.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/docs/", SpectacularRedocView.as_view(url_name="api_schema"), name="api_docs"),
+]
+
+handler404 = "chatassist.api.not_found"
+handler500 = "chatassist.api.server_error"

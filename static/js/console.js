@@ -1,0 +1,64 @@
+// The console's small behaviours: live updates over the workspace socket, copy buttons,
+// confirmations, and a toast when an htmx request is refused.
+(function () {
+  "use strict";
+
+  function toast(text) {
+    var box = document.getElementById("toast");
+    if (!box) return;
+    box.textContent = text;
+    box.hidden = false;
+    clearTimeout(box._timer);
+    box._timer = setTimeout(function () { box.hidden = true; }, 6000);
+  }
+
+  function connect(path, attempt) {
+    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    var socket = new WebSocket(scheme + location.host + path);
+    socket.onopen = function () { attempt = 0; };
+    socket.onmessage = function (message) {
+      var event;
+      try { event = JSON.parse(message.data); } catch (error) { return; }
+      if (event.type && window.htmx) {
+        // "team.updated" → an htmx trigger "team-updated" that sections listen for.
+        htmx.trigger(document.body, event.type.replace(/\./g, "-"), event);
+      }
+    };
+    socket.onclose = function (close) {
+      if (close.code === 4403) return; // No longer a member: do not retry.
+      var delay = Math.min(30000, 500 * Math.pow(2, attempt)) * (0.5 + Math.random());
+      setTimeout(function () { connect(path, attempt + 1); }, delay);
+    };
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var path = document.body.dataset.workspaceSocket;
+    if (path && "WebSocket" in window) connect(path, 0);
+  });
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-copy]");
+    if (!button) return;
+    navigator.clipboard.writeText(button.dataset.copy).then(function () {
+      var label = button.textContent;
+      button.textContent = "Copied";
+      setTimeout(function () { button.textContent = label; }, 1500);
+    }, function () { toast("Copy failed: select the text and copy it by hand."); });
+  });
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) event.preventDefault();
+  });
+
+  document.addEventListener("htmx:responseError", function (event) {
+    var status = event.detail.xhr.status;
+    if (status === 403) toast("Your role does not allow this. Ask an admin of the workspace.");
+    else if (status === 404) toast("That no longer exists. The page will refresh.");
+    else toast("Something went wrong (" + status + "). Please try again.");
+    if (status === 404) setTimeout(function () { location.reload(); }, 1500);
+  });
+  document.addEventListener("htmx:sendError", function () {
+    toast("The server cannot be reached. Check your connection and try again.");
+  });
+})();

@@ -1,0 +1,79 @@
+import pytest
+import redis
+from django.conf import settings
+from django.test import Client
+
+from accounts.models import Role
+from tests.factories import make_api_key, make_member, make_workspace
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _scratch_redis():
+    """The suite's own Redis db starts empty (only when the suite owns it, see chatassist.testing)."""
+    import os
+
+    if os.environ.get("CHATASSIST_TEST_REDIS_IS_SCRATCH") == "1":
+        redis.Redis.from_url(settings.REDIS_URL).flushdb()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # PBKDF2's million rounds are the point in production and pure waiting time here.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def workspace(db):
+    return make_workspace(name="Acme")
+
+
+@pytest.fixture
+def other_workspace(db):
+    return make_workspace(name="Globex")
+
+
+@pytest.fixture
+def owner(workspace):
+    """An admin of ``workspace``."""
+    return make_member(workspace=workspace, role=Role.ADMIN).user
+
+
+@pytest.fixture
+def agent(workspace):
+    return make_member(workspace=workspace, role=Role.AGENT).user
+
+
+@pytest.fixture
+def viewer(workspace):
+    return make_member(workspace=workspace, role=Role.VIEWER).user
+
+
+@pytest.fixture
+def outsider(other_workspace):
+    """An admin of another workspace, who should have no access to ``workspace``."""
+    return make_member(workspace=other_workspace, role=Role.ADMIN).user
+
+
+def logged_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def owner_client(owner):
+    return logged_in(owner)
+
+
+@pytest.fixture
+def api_key_for_role(workspace):
+    """Raw API keys of ``workspace`` by role, made on demand."""
+
+    def make(role: str) -> str:
+        return make_api_key(workspace=workspace, role=role, name=f"{role} key")[1]
+
+    return make
+
+
+def bearer(raw_key: str) -> dict:
+    return {"HTTP_AUTHORIZATION": f"Bearer {raw_key}"}
