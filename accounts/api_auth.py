@@ -7,6 +7,7 @@ import hmac
 from datetime import timedelta
 
 from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
 
 from accounts.models import ApiKey, hash_token
@@ -64,3 +65,17 @@ def key_can(permission_name: str, *, write_only: bool = True):
 
     KeyCan.__name__ = f"KeyCan_{permission_name}"
     return KeyCan
+
+
+class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
+    """Describes the API key as a bearer token in the OpenAPI schema."""
+
+    target_class = "accounts.api_auth.ApiKeyAuthentication"
+    name = "WorkspaceApiKey"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A workspace API key, created by an admin under Settings → API keys.",
+        }

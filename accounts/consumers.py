@@ -28,6 +28,17 @@ class WorkspaceConsumer(AsyncJsonWebsocketConsumer):
         if getattr(self, "group", None):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        # A malformed frame gets an error frame; it must never crash the socket.
+        try:
+            content = await self.decode_json(text_data) if text_data is not None else None
+        except ValueError:
+            content = None
+        if content is None:
+            await self.send_json({"type": "error", "code": "invalid_json", "detail": "Frames must be JSON text."})
+            return
+        await self.receive_json(content)
+
     async def receive_json(self, content, **kwargs):
         if not isinstance(content, dict) or content.get("type") != "ping":
             await self.send_json({"type": "error", "code": "unknown_frame", "detail": "This socket only answers ping."})

@@ -309,9 +309,12 @@ class _Postgres(_Server):
 
     def _run(self, command: list[str], *, what: str) -> None:
         executable = str(self.bin_dir / command[0])
+        # Drop the group too: with gid 0 left in place, directories' root-group bits would
+        # apply instead of the "other" bits that _prepare_for_system_user opened.
+        as_user = {"user": self.run_as, "group": self.run_as, "extra_groups": []} if self.run_as else {}
         result = subprocess.run(
             [executable, *command[1:]],
-            user=self.run_as,
+            **as_user,
             capture_output=True,
             text=True,
             # Its own session, so that Ctrl-C in the terminal never reaches the server.

@@ -31,18 +31,48 @@
     };
   }
 
+  // On a phone the sections are a horizontal strip: bring the current one into view.
+  function revealCurrentSection() {
+    var current = document.querySelector(".nav a[aria-current='page']");
+    var strip = current && current.closest(".nav");
+    if (!strip || strip.scrollWidth <= strip.clientWidth) return;
+    var left = current.getBoundingClientRect().left - strip.getBoundingClientRect().left + strip.scrollLeft;
+    strip.scrollLeft = Math.max(0, left - (strip.clientWidth - current.offsetWidth) / 2);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     var path = document.body.dataset.workspaceSocket;
     if (path && "WebSocket" in window) connect(path, 0);
+    revealCurrentSection();
   });
+
+  // navigator.clipboard exists only on secure origins (https, localhost); a console served
+  // over plain http on a LAN address falls back to a hidden textarea and execCommand.
+  function copyText(text) {
+    if (navigator.clipboard && window.isSecureContext) return navigator.clipboard.writeText(text);
+    return new Promise(function (resolve, reject) {
+      var area = document.createElement("textarea");
+      area.value = text;
+      area.setAttribute("readonly", "");
+      area.style.position = "fixed";
+      area.style.top = "-1000px";
+      document.body.appendChild(area);
+      area.select();
+      var done = false;
+      try { done = document.execCommand("copy"); } catch (error) { done = false; }
+      document.body.removeChild(area);
+      if (done) resolve(); else reject(new Error("copy refused"));
+    });
+  }
 
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-copy]");
     if (!button) return;
-    navigator.clipboard.writeText(button.dataset.copy).then(function () {
-      var label = button.textContent;
+    if (!button._label) button._label = button.textContent;
+    copyText(button.dataset.copy).then(function () {
       button.textContent = "Copied";
-      setTimeout(function () { button.textContent = label; }, 1500);
+      clearTimeout(button._timer);
+      button._timer = setTimeout(function () { button.textContent = button._label; }, 1500);
     }, function () { toast("Copy failed: select the text and copy it by hand."); });
   });
 
