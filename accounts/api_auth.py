@@ -4,6 +4,7 @@
 decides what it may do, through the same role properties as memberships."""
 
 import hmac
+import re
 from datetime import timedelta
 
 from django.utils import timezone
@@ -13,6 +14,7 @@ from rest_framework import authentication, exceptions, permissions
 from accounts.models import ApiKey, hash_token
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+KEY_FORMAT = re.compile(r"(?P<prefix>ca_[0-9a-f]{8})_[A-Za-z0-9_-]{20,100}")
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):
@@ -27,7 +29,9 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if scheme.lower() != self.keyword.lower() or not raw:
             raise exceptions.AuthenticationFailed("Send the API key as `Authorization: Bearer <key>`.")
         # "ca_" + 8 hex characters, then "_" and the secret (which may itself contain "_").
-        prefix = raw[: ApiKey.PREFIX_LENGTH] if raw[ApiKey.PREFIX_LENGTH : ApiKey.PREFIX_LENGTH + 1] == "_" else ""
+        # Anything else is refused before it reaches the database.
+        match = KEY_FORMAT.fullmatch(raw)
+        prefix = match["prefix"] if match else None
         api_key = ApiKey.objects.select_related("workspace").filter(prefix=prefix).first() if prefix else None
         # compare_digest on the hashes: the time taken says nothing about the secret.
         if api_key is None or not hmac.compare_digest(api_key.secret_hash, hash_token(raw)):

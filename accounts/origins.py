@@ -4,10 +4,14 @@ from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 
+MAX_ORIGIN_LENGTH = 255
+
 
 def normalize_origin(value: str) -> str:
     """``https://Example.com:443/`` → ``https://example.com``; anything else is a ValidationError."""
     raw = value.strip()
+    if len(raw) > MAX_ORIGIN_LENGTH:
+        raise ValidationError(f"An origin has at most {MAX_ORIGIN_LENGTH} characters.")
     parts = urlsplit(raw)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValidationError(f"“{raw}” is not an origin; write it as https://example.com (scheme and host).")

@@ -15,3 +15,16 @@ def secret_key_is_configured(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register(deploy=True)
+def email_is_delivered(app_configs, **kwargs):
+    if not settings.DEBUG and settings.EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":
+        return [
+            Warning(
+                "E-mail goes to the log: invitations and password resets are printed, not sent.",
+                hint="Set EMAIL_URL, e.g. smtp+tls://user:password@smtp.example.com:587.",
+                id="chatassist.W002",
+            )
+        ]
+    return []

@@ -266,6 +266,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
-        "channels_redis": {"level": "WARNING"},
+        # channels-redis reports messages dropped over capacity at INFO: keep them visible.
+        "channels_redis": {"level": "INFO"},
     },
 }

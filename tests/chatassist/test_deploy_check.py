@@ -13,6 +13,7 @@ PRODUCTION = {
     "SECRET_KEY": secrets.token_urlsafe(64),
     "ALLOWED_HOSTS": "chat.example.com",
     "PUBLIC_URL": "https://chat.example.com",
+    "EMAIL_URL": "smtp+tls://chatassist:password@smtp.example.com:587",
 }
 
 
@@ -41,6 +42,13 @@ def test_check_deploy_warns_without_a_shared_secret_key(tmp_path):
     result = _manage("check", "--deploy", "--fail-level", "WARNING", env_changes=changes)
     assert result.returncode != 0
     assert "chatassist.W001" in result.stdout + result.stderr
+
+
+def test_check_deploy_warns_when_email_would_only_be_logged():
+    changes = {key: value for key, value in PRODUCTION.items() if key != "EMAIL_URL"}
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env_changes=changes)
+    assert result.returncode != 0
+    assert "chatassist.W002" in result.stdout + result.stderr
 
 
 def test_check_deploy_catches_debug_in_production():
