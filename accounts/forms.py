@@ -20,6 +20,9 @@ class EmailAuthenticationForm(AuthenticationForm):
         return normalize_email(self.cleaned_data["username"])
 
 
+PASSWORD_RULES_HELP = "At least 10 characters; not a common password, not only digits, not like your name or e-mail."  # noqa: S105 - help text, not a password
+
+
 class NewPasswordMixin:
     def clean_password(self):
         password = self.cleaned_data["password"]
@@ -30,7 +33,9 @@ class NewPasswordMixin:
 class SignUpForm(NewPasswordMixin, forms.Form):
     name = forms.CharField(max_length=150, label="Your name")
     email = forms.EmailField(label="Work e-mail", widget=forms.EmailInput(attrs={"autocomplete": "email"}))
-    password = forms.CharField(widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), strip=False)
+    password = forms.CharField(
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), strip=False, help_text=PASSWORD_RULES_HELP
+    )
     workspace_name = forms.CharField(max_length=120, label="Company or workspace name")
 
     def clean_email(self):
@@ -39,7 +44,9 @@ class SignUpForm(NewPasswordMixin, forms.Form):
 
 class AcceptWithSignUpForm(NewPasswordMixin, forms.Form):
     name = forms.CharField(max_length=150, label="Your name")
-    password = forms.CharField(widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), strip=False)
+    password = forms.CharField(
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), strip=False, help_text=PASSWORD_RULES_HELP
+    )
 
 
 class WorkspaceCreateForm(forms.Form):

@@ -17,7 +17,7 @@ def dashboard(request):
         ("Allow the widget on your site's origin", bool(workspace.allowed_origins), "settings"),
         ("Create an API key for your backend", selectors.api_keys_of(workspace=workspace).exists(), "settings"),
     ]
-    return render(request, "console/dashboard.html", {"checklist": checklist, "section": SECTIONS_BY_KEY["dashboard"]})
+    return render(request, "console/dashboard.html", {"checklist": checklist})
 
 
 def coming_soon(section_key: str):
@@ -26,7 +26,7 @@ def coming_soon(section_key: str):
     @require_GET
     @workspace_view(section.permission)
     def view(request):
-        return render(request, "console/coming_soon.html", {"section": section})
+        return render(request, "console/coming_soon.html")
 
     view.__name__ = f"{section_key}_coming_soon"
     return view

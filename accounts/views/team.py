@@ -8,6 +8,7 @@ from accounts import access, selectors, services
 from accounts.access import workspace_view
 from accounts.errors import AccountsError
 from accounts.forms import InvitationForm, RoleForm
+from accounts.models import Role
 
 
 def _team_section(request, *, invite_form=None, error=None, notice=None, status=200):
@@ -62,7 +63,8 @@ def member_change_role(request, membership_id: int):
         services.membership_change_role(membership=membership, role=form.cleaned_data["role"])
     except AccountsError as error:
         return _team_section(request, error=error.message, status=409)
-    return _team_section(request, notice=f"{membership.user.display_name} is now {form.cleaned_data['role']}.")
+    role_label = Role(form.cleaned_data["role"]).label.lower()
+    return _team_section(request, notice=f"{membership.user.display_name} is now {role_label}.")
 
 
 @require_POST

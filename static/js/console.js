@@ -12,6 +12,47 @@
     box._timer = setTimeout(function () { box.hidden = true; }, 6000);
   }
 
+  // Live updates re-render whole sections. Two cases must not wipe what the person sees:
+  // the echo of their own change (the response they just got is already fresh, and carries
+  // its notice), and a form in the section they are filling in (refresh once they are done).
+  var ownRequests = 0, lastOwnResponse = 0, pending = [];
+
+  function isEcho() { return ownRequests > 0 || Date.now() - lastOwnResponse < 1500; }
+
+  function editingLiveSection() {
+    var active = document.activeElement;
+    if (active && active.matches("input, textarea, select") && active.closest("[hx-trigger*='from:body']")) return true;
+    return Array.prototype.some.call(
+      document.querySelectorAll("[hx-trigger*='from:body'] form input:not([type=hidden]), [hx-trigger*='from:body'] form textarea"),
+      function (field) { return field.value !== field.defaultValue; }
+    );
+  }
+
+  function dispatch(event) {
+    // "team.updated" → an htmx trigger "team-updated" that sections listen for.
+    htmx.trigger(document.body, event.type.replace(/\./g, "-"), event);
+  }
+
+  function flushPending() {
+    if (!pending.length || editingLiveSection()) return;
+    var events = pending;
+    pending = [];
+    var seen = {};
+    events.forEach(function (event) { if (!seen[event.type]) { seen[event.type] = true; dispatch(event); } });
+  }
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (event.detail.requestConfig && event.detail.requestConfig.verb !== "get") ownRequests += 1;
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (event.detail.requestConfig && event.detail.requestConfig.verb !== "get") {
+      ownRequests = Math.max(0, ownRequests - 1);
+      lastOwnResponse = Date.now();
+      if (event.detail.successful) pending = []; // The swapped-in section is already current.
+    }
+  });
+  document.addEventListener("focusout", function () { setTimeout(flushPending, 0); });
+
   function connect(path, attempt) {
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
     var socket = new WebSocket(scheme + location.host + path);
@@ -19,10 +60,9 @@
     socket.onmessage = function (message) {
       var event;
       try { event = JSON.parse(message.data); } catch (error) { return; }
-      if (event.type && window.htmx) {
-        // "team.updated" → an htmx trigger "team-updated" that sections listen for.
-        htmx.trigger(document.body, event.type.replace(/\./g, "-"), event);
-      }
+      if (!event.type || !window.htmx || isEcho()) return;
+      if (editingLiveSection()) pending.push(event);
+      else dispatch(event);
     };
     socket.onclose = function (close) {
       if (close.code === 4403) return; // No longer a member: do not retry.

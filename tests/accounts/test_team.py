@@ -30,7 +30,7 @@ def test_change_role_returns_the_updated_section(owner_client, workspace, agent)
     )
     assert response.status_code == 200
     assert 'id="team-section"' in response.content.decode()
-    assert "is now viewer" in response.content.decode()
+    assert "is now viewer." in response.content.decode()
     membership.refresh_from_db()
     assert membership.role == Role.VIEWER
 
