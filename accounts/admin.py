@@ -29,7 +29,7 @@ class UserAdmin(DjangoUserAdmin):
 
 @admin.register(Workspace)
 class WorkspaceAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "member_count", "seat_limit", "public_key", "created_at"]
+    list_display = ["name", "slug", "member_count", "seat_limit", "monthly_token_budget", "public_key", "created_at"]
     search_fields = ["name", "slug", "public_key"]
     readonly_fields = ["public_key", "created_at"]
     # The identity secret is encrypted at rest and never shown here.

@@ -166,6 +166,12 @@ class Workspace(models.Model):
         help_text="Origins (scheme://host[:port]) allowed to embed the widget.",
     )
     seat_limit = models.PositiveIntegerField(default=default_seat_limit)
+    monthly_token_budget = models.PositiveBigIntegerField(
+        null=True,
+        blank=True,
+        help_text="Language-model tokens per calendar month (UTC); 0 = no limit; empty = the server default. "
+        "Beyond it the assistant answers from the knowledge base only.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -173,6 +179,13 @@ class Workspace(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def token_budget(self) -> int:
+        """The monthly budget in force; 0 means no limit."""
+        if self.monthly_token_budget is None:
+            return settings.DEFAULT_MONTHLY_TOKEN_BUDGET
+        return self.monthly_token_budget
 
 
 class Membership(RolePermissions, models.Model):

