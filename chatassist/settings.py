@@ -71,6 +71,8 @@ DATABASES["default"].update(
         # Under ASGI each request may run on another thread; persistent connections would pile up.
         "CONN_MAX_AGE": env.int("DATABASE_CONN_MAX_AGE", default=0),
         "CONN_HEALTH_CHECKS": True,
+        # Two suites on one server (e.g. two checkouts) each need their own test database.
+        "TEST": {"NAME": env.str("DATABASE_TEST_NAME", default="") or None},
     }
 )
 DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int("DATABASE_CONNECT_TIMEOUT", default=5)

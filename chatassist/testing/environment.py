@@ -9,7 +9,8 @@ import os
 
 from chatassist import embedded
 
-TEST_REDIS_DB = 1
+# The demo uses db 0; a second suite running at the same time sets CHATASSIST_TEST_REDIS_DB.
+TEST_REDIS_DB = int(os.environ.get("CHATASSIST_TEST_REDIS_DB") or 1)
 _started: tuple[str, ...] = ()
 
 
