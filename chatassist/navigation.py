@@ -35,6 +35,7 @@ SECTIONS = (
         "Prompts",
         "can_view_workspace",
         "Versioned system prompts, persona and model choice, with a diff between versions and a sandbox.",
+        built=True,
     ),
     Section(
         "escalations",

@@ -14,6 +14,7 @@ workspace_patterns = [
         for section in SECTIONS
         if not section.built
     ],
+    path("prompts/", include("prompts.urls")),
     path("", include("accounts.urls")),
 ]
 

@@ -1,0 +1,70 @@
+"""Running a prompt version: retrieve, render, stream from the assistant, record the usage.
+
+The sandbox runs it for a draft version; conversations run it for the active version. Both
+go through this one function, so the sandbox shows exactly what customers would get."""
+
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
+
+from asgiref.sync import sync_to_async
+
+import assistant
+from accounts.models import Workspace
+from assistant.types import CompletionResult, Passage, StreamEvent, Turn
+from prompts import rendering, selectors, services
+from prompts.models import PromptVersion
+
+PASSAGES_PER_ANSWER = 5
+
+
+@dataclass(frozen=True)
+class Retrieved:
+    """Sent first, so that a page can show what the answer will draw on."""
+
+    passages: tuple[Passage, ...]
+
+
+def retrieve_passages(*, workspace: Workspace, question: str, limit: int = PASSAGES_PER_ANSWER) -> tuple[Passage, ...]:
+    from knowledge.selectors import passages_for
+
+    return tuple(
+        Passage(
+            text=passage.text,
+            document_title=passage.document_title,
+            section=passage.section,
+            document_id=passage.document_id,
+            chunk_id=passage.chunk_id,
+            score=passage.score,
+        )
+        for passage in passages_for(workspace=workspace, query=question, limit=limit)
+    )
+
+
+async def prompt_version_run(
+    *,
+    workspace: Workspace,
+    prompt_version: PromptVersion,
+    question: str,
+    history: Iterable[Turn] = (),
+    source: str,
+    config: "assistant.AssistantConfig | None" = None,
+) -> AsyncIterator[Retrieved | StreamEvent]:
+    """Yield ``Retrieved``, then the assistant's events; the usage is recorded at the end.
+
+    ``prompt_version`` may be unsaved (a sandbox draft)."""
+    passages = await sync_to_async(retrieve_passages)(workspace=workspace, question=question)
+    yield Retrieved(passages)
+    remaining = await sync_to_async(selectors.tokens_remaining_this_month)(workspace=workspace)
+    request = rendering.completion_request(
+        prompt_version=prompt_version,
+        question=question,
+        history=history,
+        passages=passages,
+        budget_tokens_remaining=remaining,
+    )
+    async for event in assistant.stream(request, config=config):
+        if isinstance(event, CompletionResult):
+            await sync_to_async(services.model_usage_record)(
+                workspace=workspace, result=event, source=source, prompt_version=prompt_version
+            )
+        yield event
