@@ -104,6 +104,12 @@ class Attempt:
     model: str
     error: str = ""
     status_code: int | None = None
+    # Added by assistant/: the stream broke after text had been shown (an Interrupted event).
+    interrupted: bool = False
+    # Tokens this attempt used as far as the vendor reported them (estimated when it broke off
+    # before reporting output); counted in the result's totals.
+    input_tokens: int = 0
+    output_tokens: int = 0
 
 
 @dataclass(frozen=True)
@@ -128,6 +134,12 @@ class CompletionResult:
     partial: bool = False
     # A sentence for people about anything unusual (budget exceeded, provider down, ...).
     notice: str = ""
+    # Added by assistant/: the workspace's token budget was used up, so the offline provider
+    # answered without calling any paid provider.
+    budget_exceeded: bool = False
+    # The vendor reported no usage (some OpenAI-compatible servers), so the token counts are
+    # estimates from the local tokenizer.
+    usage_estimated: bool = False
 
     @property
     def total_tokens(self) -> int:

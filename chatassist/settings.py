@@ -197,7 +197,7 @@ ASSISTANT_PROVIDER = env.str("ASSISTANT_PROVIDER", default="auto")
 ASSISTANT_FALLBACK_PROVIDER = env.str("ASSISTANT_FALLBACK_PROVIDER", default="auto")
 ANTHROPIC_API_KEY = secret("ANTHROPIC_API_KEY")
 ANTHROPIC_BASE_URL = env.str("ANTHROPIC_BASE_URL", default="") or None
-ANTHROPIC_MODEL = env.str("ANTHROPIC_MODEL", default="claude-sonnet-4-5")
+ANTHROPIC_MODEL = env.str("ANTHROPIC_MODEL", default="claude-sonnet-4-6")
 OPENAI_API_KEY = secret("OPENAI_API_KEY")
 OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="") or None
 OPENAI_MODEL = env.str("OPENAI_MODEL", default="gpt-4.1-mini")
@@ -213,6 +213,7 @@ ASSISTANT_MAX_ATTEMPTS = env.int("ASSISTANT_MAX_ATTEMPTS", default=3)
 # US dollars per million tokens (input, output). Unknown models cost 0 and are logged once.
 MODEL_PRICES = {
     "claude-opus-4-1": (15.0, 75.0),
+    "claude-sonnet-4-6": (3.0, 15.0),
     "claude-sonnet-4-5": (3.0, 15.0),
     "claude-haiku-4-5": (1.0, 5.0),
     "gpt-4.1": (2.0, 8.0),
@@ -315,5 +316,11 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         # channels-redis reports messages dropped over capacity at INFO: keep them visible.
         "channels_redis": {"level": "INFO"},
+        # The SDKs log whole request bodies (prompts, customers' messages) at DEBUG and every
+        # request line at INFO: never let them reach production logs.
+        "anthropic": {"level": "WARNING"},
+        "openai": {"level": "WARNING"},
+        "httpx": {"level": "WARNING"},
+        "httpx2": {"level": "WARNING"},
     },
 }

@@ -3,6 +3,7 @@
 The sandbox runs it for a draft version; conversations run it for the active version. Both
 go through this one function, so the sandbox shows exactly what customers would get."""
 
+import contextlib
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 
@@ -62,9 +63,12 @@ async def prompt_version_run(
         passages=passages,
         budget_tokens_remaining=remaining,
     )
-    async for event in assistant.stream(request, config=config):
-        if isinstance(event, CompletionResult):
-            await sync_to_async(services.model_usage_record)(
-                workspace=workspace, result=event, source=source, prompt_version=prompt_version
-            )
-        yield event
+    # aclosing: when our consumer stops early (the customer left, the page closed), the
+    # assistant's stream is closed at once, and with it the connection to the vendor.
+    async with contextlib.aclosing(assistant.stream(request, config=config)) as events:
+        async for event in events:
+            if isinstance(event, CompletionResult):
+                await sync_to_async(services.model_usage_record)(
+                    workspace=workspace, result=event, source=source, prompt_version=prompt_version
+                )
+            yield event

@@ -1,29 +1,28 @@
-"""The live preview: the prompt as the model will receive it, for a saved or draft version."""
+"""The live preview: the prompt exactly as the provider layer assembles it for the model,
+for a saved or draft version, with stand-ins where each question brings its own content."""
 
-from prompts.examples import examples_to_text
+from assistant import prompting
+from assistant.types import Passage, Turn
 from prompts.models import PromptVersion
+from prompts.rendering import completion_request
+
+SAMPLE_PASSAGE = Passage(
+    text="(The text of the best-matching help-centre passage. Up to five are given for each question.)",
+    document_title="Article title",
+    section="Section",
+)
+SAMPLE_QUESTION = "(The customer's question.)"
 
 
 def prompt_preview_text(prompt_version: PromptVersion) -> str:
-    persona = [f"Tone: {prompt_version.tone}" if prompt_version.tone else "Tone: (not set)"]
-    persona.append(f"Language: {prompt_version.language or 'same as the customer'}")
-    if prompt_version.max_response_words:
-        persona.append(f"At most {prompt_version.max_response_words} words")
-    persona.append(f"At most {prompt_version.max_response_tokens} tokens")
-    sections = [
-        "── System prompt ──",
-        prompt_version.system_prompt,
-        "",
-        "── Persona and limits ──",
-        "; ".join(persona),
-        "",
-        "── Help-centre passages ──",
-        "(the best passages for each question, numbered [1], [2]… for citations)",
-        "",
-        "── Examples ──",
-        examples_to_text(prompt_version.examples) or "(none)",
-        "",
-        "── Conversation ──",
-        f"(the last {prompt_version.history_turns} messages, then the customer's question)",
-    ]
-    return "\n".join(sections)
+    history = [Turn(role="customer", text=f"(The last {prompt_version.history_turns} messages of the conversation.)")]
+    request = completion_request(
+        prompt_version=prompt_version,
+        question=SAMPLE_QUESTION,
+        history=history if prompt_version.history_turns else (),
+        passages=[SAMPLE_PASSAGE],
+    )
+    lines = ["── System ──", prompting.system_prompt(request=request), ""]
+    for role, text in prompting.conversation(request=request):
+        lines += [f"── {'Customer' if role == 'user' else 'Assistant'} ──", text, ""]
+    return "\n".join(lines).rstrip()

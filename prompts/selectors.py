@@ -16,10 +16,11 @@ def active_prompt_version(*, workspace: Workspace) -> PromptVersion | None:
 
 
 def tokens_used_this_month(*, workspace: Workspace) -> int:
+    """Language-model tokens this calendar month (UTC). The offline provider's answers count
+    tokens too but cost nothing, so they do not spend the budget."""
     month_start = timezone.now().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    totals = ModelUsage.objects.filter(workspace=workspace, created_at__gte=month_start).aggregate(
-        input=Sum("input_tokens"), output=Sum("output_tokens")
-    )
+    usage = ModelUsage.objects.filter(workspace=workspace, created_at__gte=month_start).exclude(provider="offline")
+    totals = usage.aggregate(input=Sum("input_tokens"), output=Sum("output_tokens"))
     return (totals["input"] or 0) + (totals["output"] or 0)
 
 

@@ -57,7 +57,7 @@ def model_usage_record(
         cost_usd=result.cost_usd,
         confidence=result.confidence,
         fallback_used=result.fallback_used,
-        budget_exceeded=getattr(result, "budget_exceeded", False) or result.stop_reason == "budget_exceeded",
+        budget_exceeded=result.budget_exceeded,
     )
 
 

@@ -17,7 +17,7 @@ def _result(**changes) -> CompletionResult:
     fields = {
         "text": "Answer",
         "provider": "anthropic",
-        "model": "claude-sonnet-4-5",
+        "model": "claude-sonnet-4-6",
         "input_tokens": 1200,
         "output_tokens": 300,
         "cost_usd": Decimal("0.0081"),
@@ -69,3 +69,11 @@ def test_the_server_default_budget_applies_unless_the_workspace_sets_its_own(wor
     workspace.monthly_token_budget = 0  # explicitly unlimited
     workspace.save()
     assert selectors.tokens_remaining_this_month(workspace=workspace) is None
+
+
+def test_offline_answers_do_not_spend_the_budget(workspace):
+    workspace.monthly_token_budget = 1000
+    workspace.save()
+    offline = _result(provider="offline", model="offline", cost_usd=Decimal("0"))
+    services.model_usage_record(workspace=workspace, result=offline, source=UsageSource.CONVERSATION)
+    assert selectors.tokens_remaining_this_month(workspace=workspace) == 1000

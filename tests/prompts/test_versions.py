@@ -22,7 +22,7 @@ EDITOR_FORM = {
     "language": "en",
     "max_response_words": "120",
     "max_response_tokens": "500",
-    "primary_model": "claude-sonnet-4-5",
+    "primary_model": "claude-sonnet-4-6",
     "fallback_model": "gpt-4.1-mini",
     "history_turns": "8",
     "escalation_threshold": "0.35",
@@ -126,8 +126,9 @@ def test_live_preview_renders_the_draft(owner_client, workspace):
     body = response.content.decode()
     assert response.status_code == 200
     assert "You are the support assistant of Acme." in body
-    assert "Customer: Hi" in body
-    assert "Tone: warm" in body
+    assert "── Customer ──\nHi\n\n── Assistant ──\nHello! How can I help?" in body
+    assert "Tone: warm." in body
+    assert "[1] Article title › Section" in body  # where each question's passages go
     response = owner_client.post(
         reverse("prompt_preview", args=[workspace.slug]), {**EDITOR_FORM, "history_turns": "x"}
     )
