@@ -22,6 +22,9 @@ WORKDIR /app
 COPY pyproject.toml manage.py ./
 COPY chatassist/ chatassist/
 COPY accounts/ accounts/
+COPY assistant/ assistant/
+COPY knowledge/ knowledge/
+COPY prompts/ prompts/
 
 RUN --mount=type=cache,target=/root/.cache/pip \
     pip install . \

@@ -2,15 +2,24 @@ from django.conf import settings
 
 from chatassist.navigation import SECTIONS_BY_KEY, sections_for
 
-# Pages that live under a section without being its landing page.
-SECTION_OF_URL_NAME = {"team_invite": "team", "api_key_create": "settings"}
+
+def _current_section(request):
+    """The section a console page belongs to: the first path segment after /w/<slug>/
+    (none for the dashboard), so that every page of a section marks it without help."""
+    match = getattr(request, "resolver_match", None)
+    if match is None or "workspace_slug" not in match.kwargs:
+        return None
+    prefix = f"/w/{match.kwargs['workspace_slug']}/"
+    if not request.path.startswith(prefix):
+        return None
+    first_segment = request.path[len(prefix) :].split("/", 1)[0]
+    return SECTIONS_BY_KEY.get(first_segment or "dashboard")
 
 
 def navigation(request):
     membership = getattr(request, "membership", None)
-    url_name = getattr(getattr(request, "resolver_match", None), "url_name", None)
     return {
         "navigation": sections_for(membership) if membership is not None else [],
-        "current_section": SECTIONS_BY_KEY.get(SECTION_OF_URL_NAME.get(url_name, url_name)),
+        "current_section": _current_section(request),
         "invitation_ttl_hours": settings.INVITATION_TTL_HOURS,
     }

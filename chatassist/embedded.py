@@ -209,7 +209,9 @@ class _Postgres(_Server):
         if not (self.pgdata / "PG_VERSION").exists():
             self._initdb()
         port = self._choose_port()
-        options = f"-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories=''"
+        # shared_buffers: the knowledge base's HNSW index must fit in memory (about 200 MB
+        # for 100k chunks); PostgreSQL's 128 MB default does not hold it.
+        options = f"-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories='' -c shared_buffers=256MB"
         self._run(
             [
                 "pg_ctl",

@@ -29,6 +29,7 @@ SECTIONS = (
         "can_view_workspace",
         "The help-centre articles, FAQs and files the assistant answers from, "
         "with a search that shows what it retrieves.",
+        built=True,
     ),
     Section(
         "prompts",

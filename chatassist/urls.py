@@ -16,6 +16,7 @@ workspace_patterns = [
     ],
     path("prompts/", include("prompts.urls")),
     path("", include("accounts.urls")),
+    path("knowledge/", include("knowledge.urls")),
 ]
 
 password_reset_patterns = [

@@ -26,7 +26,7 @@ class Retrieved:
 
 
 def retrieve_passages(*, workspace: Workspace, question: str, limit: int = PASSAGES_PER_ANSWER) -> tuple[Passage, ...]:
-    from knowledge.selectors import passages_for
+    from knowledge.retrieval import passages_for
 
     return tuple(
         Passage(

@@ -36,11 +36,13 @@ def prompt_version_activate(*, prompt_version: PromptVersion) -> PromptVersion:
     return prompt_version
 
 
-def prompt_version_seed_default(*, workspace: Workspace) -> PromptVersion | None:
-    """The default version for a workspace that has none yet."""
+def prompt_version_seed_default(*, workspace: Workspace, company: str = "") -> PromptVersion | None:
+    """The default version for a workspace that has none yet, written for ``company`` (the
+    workspace's name unless given)."""
     if PromptVersion.objects.filter(workspace=workspace).exists():
         return None
-    return prompt_version_create(workspace=workspace, author=None, **default_version_fields(company=workspace.name))
+    fields = default_version_fields(company=company or workspace.name)
+    return prompt_version_create(workspace=workspace, author=None, **fields)
 
 
 def model_usage_record(

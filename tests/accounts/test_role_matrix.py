@@ -9,6 +9,7 @@ from django.urls import reverse
 from accounts.models import Role
 from tests.conftest import bearer, logged_in
 from tests.factories import make_api_key, make_invitation, make_member
+from tests.knowledge.factories import make_document
 
 ADMIN, AGENT, VIEWER = Role.ADMIN, Role.AGENT, Role.VIEWER
 EVERYONE = {ADMIN, AGENT, VIEWER}
@@ -24,7 +25,25 @@ CONSOLE_PAGES = [
     ("integrations", {ADMIN}),
     ("team", EVERYONE),
     ("settings", {ADMIN}),
+    ("knowledge_search", EVERYONE),
 ]
+
+# Pages about one object: (url name, kind of object, allowed roles).
+CONSOLE_OBJECT_PAGES = [
+    ("knowledge_document", "document", EVERYONE),
+    ("knowledge_document_original", "document", EVERYONE),
+]
+
+
+class _Upload:
+    """A file the test client can post again and again (an open file is read only once)."""
+
+    def __init__(self, name: str, content: bytes):
+        self.name, self.content = name, content
+
+    def read(self) -> bytes:
+        return self.content
+
 
 # (url name, needs a target object, POST data, allowed roles)
 CONSOLE_ACTIONS = [
@@ -38,6 +57,10 @@ CONSOLE_ACTIONS = [
     ("identity_secret_rotate", None, {}, {ADMIN}),
     ("api_key_create", None, {"name": "CI", "role": AGENT}, {ADMIN}),
     ("api_key_revoke", "api_key", {}, {ADMIN}),
+    ("knowledge_upload", None, {"file": _Upload("guide.md", b"# Guide\n\nHello."), "title": ""}, {ADMIN}),
+    ("knowledge_faq_create", None, {"title": "FAQ", "text": "Q: Refunds?\nA: Within 14 days."}, {ADMIN}),
+    ("knowledge_document_reindex", "document", {}, {ADMIN}),
+    ("knowledge_document_delete", "document", {}, {ADMIN}),
 ]
 
 
@@ -48,6 +71,8 @@ def _target(kind, workspace):
         return {"invitation_id": make_invitation(workspace=workspace).pk}
     if kind == "api_key":
         return {"api_key_id": make_api_key(workspace=workspace)[0].pk}
+    if kind == "document":
+        return {"document_id": make_document(workspace=workspace).pk}
     return {}
 
 
@@ -62,6 +87,25 @@ def test_console_page_access_by_role(workspace, name, allowed, role):
 @pytest.mark.parametrize(("name", "allowed"), CONSOLE_PAGES)
 def test_console_page_is_404_for_outsider_and_login_for_anonymous(client, workspace, outsider, name, allowed):
     url = reverse(name, args=[workspace.slug])
+    assert logged_in(outsider).get(url).status_code == 404
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("role", [ADMIN, AGENT, VIEWER])
+@pytest.mark.parametrize(("name", "target", "allowed"), CONSOLE_OBJECT_PAGES)
+def test_console_object_page_access_by_role(workspace, name, target, allowed, role):
+    client = logged_in(make_member(workspace=workspace, role=role).user)
+    response = client.get(reverse(name, kwargs={"workspace_slug": workspace.slug, **_target(target, workspace)}))
+    assert response.status_code == (200 if role in allowed else 403)
+
+
+@pytest.mark.parametrize(("name", "target", "allowed"), CONSOLE_OBJECT_PAGES)
+def test_console_object_page_is_404_for_outsider_and_login_for_anonymous(
+    client, workspace, outsider, name, target, allowed
+):
+    url = reverse(name, kwargs={"workspace_slug": workspace.slug, **_target(target, workspace)})
     assert logged_in(outsider).get(url).status_code == 404
     response = client.get(url)
     assert response.status_code == 302

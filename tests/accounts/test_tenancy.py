@@ -5,8 +5,10 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import ApiKey, Invitation, Membership, Role
+from knowledge.models import Chunk, Document
 from tests.conftest import bearer, logged_in
 from tests.factories import make_api_key, make_invitation, make_member
+from tests.knowledge.factories import make_document
 
 CONSOLE_ID_ACTIONS = [
     ("member_change_role", "membership_id", {"role": Role.VIEWER}),
@@ -14,6 +16,13 @@ CONSOLE_ID_ACTIONS = [
     ("invitation_revoke", "invitation_id", {}),
     ("invitation_resend", "invitation_id", {}),
     ("api_key_revoke", "api_key_id", {}),
+    ("knowledge_document_reindex", "document_id", {}),
+    ("knowledge_document_delete", "document_id", {}),
+]
+
+CONSOLE_ID_PAGES = [
+    ("knowledge_document", "document_id"),
+    ("knowledge_document_original", "document_id"),
 ]
 
 API_ID_ENDPOINTS = [
@@ -33,6 +42,7 @@ def victims(workspace, owner):
         "member_id": make_member(workspace=workspace, role=Role.AGENT).pk,
         "invitation_id": make_invitation(workspace=workspace).pk,
         "api_key_id": make_api_key(workspace=workspace)[0].pk,
+        "document_id": make_document(workspace=workspace).pk,
     }
 
 
@@ -40,6 +50,8 @@ def _unchanged(workspace, victims):
     assert Membership.objects.filter(workspace=workspace, pk=victims["membership_id"], role=Role.AGENT).exists()
     assert Invitation.objects.get(pk=victims["invitation_id"]).is_pending
     assert ApiKey.objects.get(pk=victims["api_key_id"]).is_active
+    assert Document.objects.filter(pk=victims["document_id"], status="ready").exists()
+    assert Chunk.objects.filter(document_id=victims["document_id"]).count() == 1
 
 
 @pytest.mark.parametrize(("name", "id_name", "data"), CONSOLE_ID_ACTIONS)
@@ -56,6 +68,15 @@ def test_console_ids_of_another_workspace_are_404_under_its_slug(workspace, outs
     url = reverse(name, kwargs={"workspace_slug": workspace.slug, id_name: victims[id_name]})
     assert logged_in(outsider).post(url, data).status_code == 404
     _unchanged(workspace, victims)
+
+
+@pytest.mark.parametrize(("name", "id_name"), CONSOLE_ID_PAGES)
+def test_console_pages_of_another_workspaces_objects_are_404(
+    workspace, other_workspace, outsider, victims, name, id_name
+):
+    for slug in (other_workspace.slug, workspace.slug):
+        url = reverse(name, kwargs={"workspace_slug": slug, id_name: victims[id_name]})
+        assert logged_in(outsider).get(url).status_code == 404
 
 
 @pytest.mark.parametrize(("method", "name", "id_name", "body"), API_ID_ENDPOINTS)

@@ -1,9 +1,12 @@
-"""``manage.py seed_demo``: the "Demo" workspace with an admin, an agent and a viewer.
+"""``manage.py seed_demo``: the "Demo" workspace with an admin, an agent and a viewer, and
+the help centre of its product, Pulsar, indexed in its knowledge base.
 
-Idempotent. New users get random passwords, printed once; with ``--credentials-file`` they
-are also kept in that file (mode 600) so that the next ``make run`` can print them again."""
+Idempotent: articles already present (by title) are left alone. New users get random
+passwords, printed once; with ``--credentials-file`` they are also kept in that file
+(mode 600) so that the next ``make run`` can print them again."""
 
 import json
+import re
 import secrets
 from pathlib import Path
 
@@ -11,12 +14,19 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.models import Membership, Role, User, Workspace
+from knowledge import services as knowledge_services
+from knowledge.models import Document, DocumentStatus
+from prompts.models import PromptVersion
+from prompts.services import prompt_version_seed_default
 
 DEMO_USERS = [
     ("admin@demo.chatassist.test", "Ada Admin", Role.ADMIN),
     ("agent@demo.chatassist.test", "Alex Agent", Role.AGENT),
     ("viewer@demo.chatassist.test", "Vic Viewer", Role.VIEWER),
 ]
+DEMO_PRODUCT = "Pulsar"
+# One Markdown file per article; its first "# " line is the title.
+HELP_CENTRE_DIR = Path(__file__).resolve().parents[2] / "demo_content" / "help_centre"
 
 
 class Command(BaseCommand):
@@ -51,6 +61,44 @@ class Command(BaseCommand):
         self._write(credentials_file, known)
         state = "created" if created else "already there"
         self.stdout.write(f"Demo workspace {state}. Log in with:\n" + "\n".join(lines))
+        if created:
+            self._seed_prompt(workspace)
+        self._seed_help_centre(workspace)
+
+    def _seed_prompt(self, workspace: Workspace) -> None:
+        """The demo's first version is the default, written for its product. The generic one
+        the new workspace was just given has never answered anything, so it is replaced."""
+        PromptVersion.objects.filter(workspace=workspace).delete()
+        prompt_version_seed_default(workspace=workspace, company=DEMO_PRODUCT)
+
+    def _seed_help_centre(self, workspace: Workspace) -> None:
+        """Index the articles that are missing, here and now: the demo must answer from its
+        first page load, and the worker may not be running yet."""
+        present = set(Document.objects.filter(workspace=workspace).values_list("title", flat=True))
+        admin = User.objects.filter(email=DEMO_USERS[0][0]).first()
+        added = skipped = 0
+        articles = sorted(HELP_CENTRE_DIR.glob("*.md"))
+        for path in articles:
+            content = path.read_bytes()
+            title = article_title(content) or path.stem
+            if title in present:
+                skipped += 1
+                continue
+            document = knowledge_services.document_create(
+                workspace=workspace,
+                created_by=admin,
+                content=content,
+                file_name=path.name,
+                title=title,
+                queue_ingestion=False,
+            )
+            document = knowledge_services.document_ingest(document_id=document.pk)
+            if document is None or document.status != DocumentStatus.READY:
+                reason = document.failure_reason if document else "another run was indexing it"
+                self.stderr.write(f"  Help-centre article “{title}” was not indexed: {reason}")
+                continue
+            added += 1
+        self.stdout.write(f"Help centre: {added} article(s) added to the knowledge base, {skipped} already there.")
 
     def _read(self, path: Path | None) -> dict[str, str]:
         if path and path.exists():
@@ -63,3 +111,8 @@ class Command(BaseCommand):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.touch(mode=0o600)
         path.write_text(json.dumps(credentials, indent=2))
+
+
+def article_title(content: bytes) -> str:
+    match = re.search(r"^#[ \t]+(.+?)[ \t#]*$", content.decode("utf-8", errors="replace"), re.MULTILINE)
+    return match.group(1).strip() if match else ""
