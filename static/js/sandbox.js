@@ -50,7 +50,7 @@
       fact("Cost", "$" + data.cost_usd);
       fact("Confidence", Math.round(data.confidence * 100) + "%");
       fact("First token", data.first_token_ms === null ? "—" : Math.round(data.first_token_ms) + " ms");
-      fact("Citations", data.citations.map(function (c) { return "[" + c.index + "] " + c.document_title; }).join(", ") || "none");
+      fact("Citations", data.citations.map(function (c) { return "[" + c.index + "] " + c.document_title + (c.section ? " › " + c.section : ""); }).join(", ") || "none");
       if (data.notice) fact("Note", data.notice);
     } else if (name === "error") {
       bubble("sandbox__bubble--error").textContent = data.detail;
