@@ -135,6 +135,7 @@ INSTALLED_APPS = [
     "accounts",
     "knowledge",
     "prompts",
+    "conversations",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,196 @@
+"""Contacts, conversations, messages, attachments, and the append-only event log.
+
+Every message has a sequence number within its conversation: clients resume after the last
+one they saw. The event log is a transactional outbox: an event is written in the same
+transaction as the change it describes, and analytics and integrations read it later."""
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import Q
+
+from accounts.models import Workspace
+
+
+class Contact(models.Model):
+    """A customer of the workspace, as the widget or the API knows them."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="contacts")
+    # The company's own user id, when its backend identifies the visitor.
+    external_id = models.CharField(max_length=255, blank=True)
+    email = models.EmailField(blank=True)
+    name = models.CharField(max_length=200, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    # True only when the identity was signed by the company's backend (identity verification).
+    verified = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "external_id"], condition=~Q(external_id=""), name="contact_external_id_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.email or self.external_id or f"Visitor {self.pk}"
+
+
+class ConversationStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    ESCALATED = "escalated", "Escalated"
+    RESOLVED = "resolved", "Resolved"
+    CLOSED = "closed", "Closed"
+
+
+class Channel(models.TextChoices):
+    WIDGET = "widget", "Widget"
+    API = "api", "API"
+
+
+class ResolvedBy(models.TextChoices):
+    AI = "ai", "AI"
+    AGENT = "agent", "Agent"
+
+
+class Conversation(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="conversations")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="conversations")
+    status = models.CharField(max_length=16, choices=ConversationStatus.choices, default=ConversationStatus.OPEN)
+    # 1 (most urgent) to 5, as escalation rules' P1 to P5.
+    priority = models.PositiveSmallIntegerField(default=3)
+    tags = ArrayField(models.CharField(max_length=50), default=list, blank=True)
+    topic = models.CharField(max_length=100, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_conversations",
+    )
+    channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.WIDGET)
+    csat_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    csat_comment = models.TextField(blank=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    last_message_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.CharField(max_length=8, choices=ResolvedBy.choices, blank=True)
+    # The last sequence number given to a message; allocating the next one locks this row.
+    last_seq = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-last_message_at", "-pk"]
+        indexes = [models.Index(fields=["workspace", "status", "-last_message_at"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(priority__gte=1, priority__lte=5), name="conversation_priority_1_to_5"),
+            models.CheckConstraint(
+                condition=Q(csat_score__isnull=True) | Q(csat_score__gte=1, csat_score__lte=5),
+                name="conversation_csat_1_to_5",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Conversation {self.pk} with {self.contact}"
+
+
+class Sender(models.TextChoices):
+    CUSTOMER = "customer", "Customer"
+    AI = "ai", "AI"
+    AGENT = "agent", "Agent"
+    SYSTEM = "system", "System"
+
+
+class MessageStatus(models.TextChoices):
+    SENT = "sent", "Sent"
+    DELIVERED = "delivered", "Delivered"
+    READ = "read", "Read"
+
+
+class Message(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    seq = models.PositiveIntegerField()
+    sender = models.CharField(max_length=16, choices=Sender.choices)
+    # The agent who wrote it (sender "agent").
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    text = models.TextField()
+    # Chosen by the client so that a re-sent message is stored once.
+    client_id = models.CharField(max_length=64, blank=True)
+    status = models.CharField(max_length=16, choices=MessageStatus.choices, default=MessageStatus.SENT)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # AI replies: who answered, what it cost, how sure it was, what it cited.
+    provider = models.CharField(max_length=40, blank=True)
+    model = models.CharField(max_length=100, blank=True)
+    input_tokens = models.PositiveIntegerField(default=0)
+    output_tokens = models.PositiveIntegerField(default=0)
+    cost_usd = models.DecimalField(max_digits=12, decimal_places=6, default=0)
+    first_token_ms = models.FloatField(null=True, blank=True)
+    total_ms = models.FloatField(null=True, blank=True)
+    confidence = models.FloatField(null=True, blank=True)
+    citations = models.JSONField(default=list, blank=True)
+    # Cut short by a failure mid-stream; the answer that followed is its own message.
+    partial = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["conversation", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["conversation", "seq"], name="message_seq_unique"),
+            models.UniqueConstraint(
+                fields=["conversation", "client_id"], condition=~Q(client_id=""), name="message_client_id_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.sender}: {self.text[:40]}"
+
+
+class Attachment(models.Model):
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    file_name = models.CharField(max_length=255)
+    # Detected from the content, never taken from the name or the client.
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    # In the database, like knowledge documents: every web server sees the same bytes.
+    content = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.file_name
+
+
+class EventType(models.TextChoices):
+    CONVERSATION_STARTED = "conversation_started"
+    MESSAGE_SENT = "message_sent"
+    RESPONSE_RECEIVED = "response_received"
+    CONVERSATION_ESCALATED = "conversation_escalated"
+    CONVERSATION_RESOLVED = "conversation_resolved"
+    CONVERSATION_REOPENED = "conversation_reopened"
+    CONVERSATION_CLOSED = "conversation_closed"
+    CSAT_RECEIVED = "csat_received"
+
+
+class Event(models.Model):
+    """Append-only: what happened, written in the same transaction as the change itself."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="events")
+    conversation = models.ForeignKey(
+        Conversation, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
+    )
+    type = models.CharField(max_length=40, choices=EventType.choices)
+    payload = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+        indexes = [models.Index(fields=["workspace", "type", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.type} ({self.created_at:%Y-%m-%d %H:%M})"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Events are append-only.")
+        super().save(*args, **kwargs)
