@@ -98,3 +98,56 @@ def message_receive(*, conversation: Conversation, text: str, client_id: str = "
     )
     conversation.refresh_from_db()
     return message, True
+
+
+@transaction.atomic
+def message_store_ai_reply(*, conversation: Conversation, text: str, result=None, partial: bool = False) -> Message:
+    """Store what the assistant said: the final answer with its accounting, or the text of a
+    stream that broke off (``partial``; the answer that followed is its own message)."""
+    locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    locked.last_seq += 1
+    locked.last_message_at = timezone.now()
+    locked.save(update_fields=["last_seq", "last_message_at"])
+    accounting = {}
+    if result is not None:
+        accounting = {
+            "provider": result.provider,
+            "model": result.model,
+            "input_tokens": result.input_tokens,
+            "output_tokens": result.output_tokens,
+            "cost_usd": result.cost_usd,
+            "first_token_ms": result.first_token_ms,
+            "total_ms": result.total_ms,
+            "confidence": result.confidence,
+            "citations": [
+                {
+                    "index": c.index,
+                    "document_title": c.document_title,
+                    "section": c.section,
+                    "document_id": c.document_id,
+                }
+                for c in result.citations
+            ],
+        }
+    message = Message.objects.create(
+        workspace_id=locked.workspace_id,
+        conversation=locked,
+        seq=locked.last_seq,
+        sender=Sender.AI,
+        text=text.strip(),
+        partial=partial or bool(result is not None and result.partial),
+        **accounting,
+    )
+    event_append(
+        workspace=locked.workspace,
+        conversation=locked,
+        type=EventType.RESPONSE_RECEIVED,
+        payload={
+            "message_id": message.pk,
+            "seq": message.seq,
+            "partial": message.partial,
+            "provider": message.provider,
+            "confidence": message.confidence,
+        },
+    )
+    return message
