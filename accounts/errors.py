@@ -1,16 +1,25 @@
-"""Domain errors raised by account services. Each has a stable ``code`` for APIs and a
-sentence for people; views and APIs turn them into 4xx responses, never a 500."""
+"""Domain errors. Each has a stable ``code`` for APIs and frames, an HTTP ``status`` and a
+sentence for people; views and APIs turn them into 4xx responses, never a 500.
+
+``DomainError`` is the base every app's errors derive from (every app may import accounts),
+so the API's exception handler answers all of them the same way."""
 
 
-class AccountsError(Exception):
+class DomainError(Exception):
     code = "invalid"
     status = 400
 
-    def __init__(self, message: str, *, code: str | None = None):
+    def __init__(self, message: str, *, code: str | None = None, status: int | None = None):
         super().__init__(message)
         self.message = message
         if code:
             self.code = code
+        if status:
+            self.status = status
+
+
+class AccountsError(DomainError):
+    pass
 
 
 class SeatLimitReached(AccountsError):

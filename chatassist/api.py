@@ -7,7 +7,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from accounts.errors import AccountsError
+from accounts.errors import DomainError
 
 
 class Pagination(PageNumberPagination):
@@ -27,7 +27,7 @@ def _first_message(detail) -> str:
 
 def exception_handler(exc, context):
     """DRF's handler, reshaped: a stable ``code``, a human ``detail``, and per-field errors."""
-    if isinstance(exc, AccountsError):
+    if isinstance(exc, DomainError):
         return Response({"code": exc.code, "detail": exc.message}, status=exc.status)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound("Not found.")

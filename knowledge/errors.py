@@ -3,15 +3,11 @@ failure reason or a form error, never a 500."""
 
 from django.db import InterfaceError, OperationalError
 
+from accounts.errors import DomainError
 
-class KnowledgeError(Exception):
-    code = "invalid"
 
-    def __init__(self, message: str, *, code: str | None = None):
-        super().__init__(message)
-        self.message = message
-        if code:
-            self.code = code
+class KnowledgeError(DomainError):
+    pass
 
 
 class ExtractionError(KnowledgeError):

@@ -77,3 +77,36 @@ def api_key_for_role(workspace):
 
 def bearer(raw_key: str) -> dict:
     return {"HTTP_AUTHORIZATION": f"Bearer {raw_key}"}
+
+
+@pytest.fixture
+def vendor_server():
+    """A local server speaking Anthropic's and OpenAI's protocols (assistant/testing)."""
+    from assistant.testing.vendor_server import VendorServer
+
+    with VendorServer() as server:
+        yield server
+
+
+@pytest.fixture
+def offline_only(settings):
+    """Answers come from the offline provider only."""
+    settings.ASSISTANT_PROVIDER = "offline"
+    settings.ASSISTANT_FALLBACK_PROVIDER = "offline"
+
+
+@pytest.fixture
+def anthropic_on_vendor_server(settings, vendor_server):
+    """Anthropic on the vendor server, offline as fallback, one attempt each: retries and
+    their back-off are the assistant's own tests."""
+    settings.ASSISTANT_PROVIDER = "anthropic"
+    settings.ASSISTANT_FALLBACK_PROVIDER = "offline"
+    settings.ANTHROPIC_API_KEY = "sk-ant-test-key"
+    settings.ANTHROPIC_BASE_URL = vendor_server.anthropic_base_url
+    settings.ANTHROPIC_MODEL = "claude-sonnet-4-6"
+    settings.ASSISTANT_MAX_ATTEMPTS = 1
+    return vendor_server
+
+
+# The embedding model and the indexed Pulsar help centre, for knowledge, prompts and turns.
+from tests.knowledge.fixtures import embedding_model, help_centre  # noqa: E402, F401

@@ -4,6 +4,8 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Role
+from conversations.errors import ConversationError
+from knowledge.errors import ExtractionError
 from tests.conftest import bearer
 from tests.factories import make_member
 
@@ -66,3 +68,18 @@ def test_schema_and_docs_are_served(client):
     paths = schema.json()["paths"]
     assert "/api/v1/members/{member_id}/" in paths
     assert client.get(reverse("api_docs")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        ConversationError("The message is too long.", code="message_too_long", status=413),
+        ExtractionError("The file is empty."),
+    ],
+)
+def test_every_apps_domain_errors_answer_as_json(error):
+    from chatassist.api import exception_handler
+
+    response = exception_handler(error, context={})
+    assert response.status_code == error.status
+    assert response.data == {"code": error.code, "detail": error.message}

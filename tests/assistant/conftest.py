@@ -1,11 +1,10 @@
-"""Fixtures for the assistant's tests: plain async code against a local vendor server, no
-database. Coroutines run with ``asyncio.run`` (see streaming.py); nothing waits on wall time
+"""Fixtures for the assistant's tests: plain async code against a local vendor server
+(the ``vendor_server`` fixture of tests/conftest.py), no database. Coroutines run with ``asyncio.run`` (see streaming.py); nothing waits on wall time
 except the short timeouts that are the point of a test."""
 
 import pytest
 
 from assistant import AssistantConfig
-from assistant.testing.vendor_server import VendorServer
 
 ANTHROPIC_KEY = "sk-ant-test-key-never-logged"
 OPENAI_KEY = "sk-openai-test-key-never-logged"
@@ -25,12 +24,6 @@ class RecordedSleeps(list):
 
     async def __call__(self, seconds: float) -> None:
         self.append(seconds)
-
-
-@pytest.fixture
-def vendor_server():
-    with VendorServer() as server:
-        yield server
 
 
 @pytest.fixture

@@ -1,2 +1,10 @@
-# The indexed Pulsar help centre and the shared embedding model, for turn tests.
-from tests.knowledge.conftest import _local_embeddings, embedding_model, help_centre  # noqa: F401
+import pytest
+
+from conversations import services
+from conversations.models import Contact
+
+
+@pytest.fixture
+def conversation(workspace):
+    contact = Contact.objects.create(workspace=workspace, email="customer@example.com")
+    return services.conversation_start(workspace=workspace, contact=contact)

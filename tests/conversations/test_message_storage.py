@@ -8,13 +8,7 @@ from django.db import connection, transaction
 
 from conversations import services
 from conversations.errors import ConversationError
-from conversations.models import Contact, ConversationStatus, Event, EventType, Message
-
-
-@pytest.fixture
-def conversation(workspace):
-    contact = Contact.objects.create(workspace=workspace, email="customer@example.com")
-    return services.conversation_start(workspace=workspace, contact=contact)
+from conversations.models import ConversationStatus, Event, EventType, Message
 
 
 @pytest.mark.django_db

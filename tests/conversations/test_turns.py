@@ -5,43 +5,14 @@ import pytest
 from asgiref.sync import async_to_sync
 
 from assistant.testing.vendor_formats import MESSAGES
-from assistant.testing.vendor_server import ScriptedResponse, VendorServer
+from assistant.testing.vendor_server import ScriptedResponse
 from assistant.types import Delta, Interrupted
 from conversations import services
-from conversations.models import Contact, Event, EventType, Message, Sender
+from conversations.models import Event, EventType, Message, Sender
 from conversations.turns import ReplyStored, turn_run
 from prompts.models import ModelUsage, PromptVersion
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def conversation(workspace):
-    contact = Contact.objects.create(workspace=workspace, email="customer@example.com")
-    return services.conversation_start(workspace=workspace, contact=contact)
-
-
-@pytest.fixture
-def vendor_server():
-    with VendorServer() as server:
-        yield server
-
-
-@pytest.fixture
-def anthropic_first(settings, vendor_server):
-    settings.ASSISTANT_PROVIDER = "anthropic"
-    settings.ASSISTANT_FALLBACK_PROVIDER = "offline"
-    settings.ANTHROPIC_API_KEY = "sk-ant-turn-test"
-    settings.ANTHROPIC_BASE_URL = vendor_server.anthropic_base_url
-    settings.ANTHROPIC_MODEL = "claude-sonnet-4-6"
-    settings.ASSISTANT_MAX_ATTEMPTS = 1
-    return vendor_server
-
-
-@pytest.fixture
-def offline_only(settings):
-    settings.ASSISTANT_PROVIDER = "offline"
-    settings.ASSISTANT_FALLBACK_PROVIDER = "offline"
 
 
 def run_turn(conversation, text):
@@ -67,12 +38,12 @@ def test_an_offline_turn_stores_a_cited_reply_with_its_event_and_usage(conversat
     assert (usage.source, usage.prompt_version) == ("conversation", PromptVersion.objects.get(is_active=True))
 
 
-def test_the_model_receives_the_conversation_so_far(conversation, help_centre, anthropic_first):
-    anthropic_first.enqueue(MESSAGES, ScriptedResponse(text="Slack alerts are under Integrations [1]."))
-    anthropic_first.enqueue(MESSAGES, ScriptedResponse(text="Yes, on every plan [1]."))
+def test_the_model_receives_the_conversation_so_far(conversation, help_centre, anthropic_on_vendor_server):
+    anthropic_on_vendor_server.enqueue(MESSAGES, ScriptedResponse(text="Slack alerts are under Integrations [1]."))
+    anthropic_on_vendor_server.enqueue(MESSAGES, ScriptedResponse(text="Yes, on every plan [1]."))
     run_turn(conversation, "How do I get alerts in Slack?")
     run_turn(conversation, "Is that on every plan?")
-    sent = anthropic_first.requests_to(MESSAGES)[1].body["messages"]
+    sent = anthropic_on_vendor_server.requests_to(MESSAGES)[1].body["messages"]
     texts = [
         part["text"] if isinstance(part, dict) else part
         for turn in sent
@@ -85,9 +56,9 @@ def test_the_model_receives_the_conversation_so_far(conversation, help_centre, a
 
 
 def test_a_reply_cut_mid_stream_is_kept_partial_and_the_fallback_answers_in_a_new_message(
-    conversation, help_centre, anthropic_first
+    conversation, help_centre, anthropic_on_vendor_server
 ):
-    anthropic_first.enqueue(
+    anthropic_on_vendor_server.enqueue(
         MESSAGES, ScriptedResponse(tokens=("To ", "rotate ", "a ", "key ", "go ", "to "), drop_after_tokens=3)
     )
     events = run_turn(conversation, "How do I rotate an API key?")

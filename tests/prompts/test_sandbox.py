@@ -9,7 +9,7 @@ from asgiref.sync import async_to_sync
 from django.urls import reverse
 
 from assistant.testing.vendor_formats import MESSAGES
-from assistant.testing.vendor_server import ScriptedResponse, VendorServer
+from assistant.testing.vendor_server import ScriptedResponse
 from prompts.models import ModelUsage, PromptVersion
 from tests.prompts.test_versions import EDITOR_FORM
 
@@ -37,28 +37,6 @@ def run_sandbox(client, workspace, question: str) -> list[tuple[str, dict]]:
 async def _read_stream(response) -> bytes:
     # Served over ASGI in production; the test client hands us the same async iterator.
     return b"".join([chunk async for chunk in response.streaming_content])
-
-
-@pytest.fixture
-def vendor_server():
-    with VendorServer() as server:
-        yield server
-
-
-@pytest.fixture
-def anthropic_on(settings, vendor_server):
-    settings.ASSISTANT_PROVIDER = "anthropic"
-    settings.ASSISTANT_FALLBACK_PROVIDER = "offline"
-    settings.ANTHROPIC_API_KEY = "sk-ant-sandbox-test"
-    settings.ANTHROPIC_BASE_URL = vendor_server.anthropic_base_url
-    settings.ANTHROPIC_MODEL = "claude-sonnet-4-6"
-    return vendor_server
-
-
-@pytest.fixture
-def offline_only(settings):
-    settings.ASSISTANT_PROVIDER = "offline"
-    settings.ASSISTANT_FALLBACK_PROVIDER = "offline"
 
 
 def test_offline_sandbox_answers_from_the_right_article(owner_client, workspace, help_centre, offline_only):
@@ -94,12 +72,14 @@ def test_sandbox_leaves_no_conversation_or_version_behind(owner_client, workspac
     assert PromptVersion.objects.filter(workspace=workspace).count() == 1
 
 
-def test_sandbox_sends_the_draft_and_the_passages_to_the_provider(owner_client, workspace, help_centre, anthropic_on):
-    anthropic_on.enqueue(
+def test_sandbox_sends_the_draft_and_the_passages_to_the_provider(
+    owner_client, workspace, help_centre, anthropic_on_vendor_server
+):
+    anthropic_on_vendor_server.enqueue(
         MESSAGES, ScriptedResponse(text="Create a new key under Settings → API keys [1]. ⟦confidence=0.9⟧")
     )
     events = run_sandbox(owner_client, workspace, "How do I rotate an API key?")
-    sent = anthropic_on.requests_to(MESSAGES)[0].body
+    sent = anthropic_on_vendor_server.requests_to(MESSAGES)[0].body
     system = sent["system"] if isinstance(sent["system"], str) else " ".join(block["text"] for block in sent["system"])
     assert DRAFT_SYSTEM_PROMPT in system
     assert "[1] API keys" in system
@@ -116,7 +96,7 @@ def test_sandbox_sends_the_draft_and_the_passages_to_the_provider(owner_client, 
     assert (usage.provider, usage.input_tokens) == ("anthropic", done["input_tokens"])
 
 
-def test_over_budget_the_provider_is_never_called(owner_client, workspace, help_centre, anthropic_on):
+def test_over_budget_the_provider_is_never_called(owner_client, workspace, help_centre, anthropic_on_vendor_server):
     from decimal import Decimal
 
     workspace.monthly_token_budget = 100
@@ -131,15 +111,14 @@ def test_over_budget_the_provider_is_never_called(owner_client, workspace, help_
         cost_usd=Decimal("0.001"),
     )
     done = run_sandbox(owner_client, workspace, "How do I rotate an API key?")[-1][1]
-    assert anthropic_on.requests_to(MESSAGES) == []
+    assert anthropic_on_vendor_server.requests_to(MESSAGES) == []
     assert done["provider"] == "offline"
     assert "monthly AI token budget" in done["notice"]
     assert ModelUsage.objects.filter(budget_exceeded=True).count() == 1
 
 
-def test_a_provider_outage_falls_back_and_says_so(owner_client, workspace, help_centre, anthropic_on, settings):
-    settings.ASSISTANT_MAX_ATTEMPTS = 1  # retries and their back-off are the assistant's own tests
-    anthropic_on.enqueue(MESSAGES, ScriptedResponse.error(500))
+def test_a_provider_outage_falls_back_and_says_so(owner_client, workspace, help_centre, anthropic_on_vendor_server):
+    anthropic_on_vendor_server.enqueue(MESSAGES, ScriptedResponse.error(500))
     done = run_sandbox(owner_client, workspace, "How do I rotate an API key?")[-1][1]
     assert done["provider"] == "offline"
     assert done["fallback_used"] is True
