@@ -60,7 +60,7 @@ def message_receive(*, conversation: Conversation, text: str, client_id: str = "
     """Store a customer's message — first, before anything that can fail — and return it with
     whether it is new. The same ``client_id`` again returns the stored message (a client that
     re-sends after a dropped connection). A resolved conversation is reopened; a closed one
-    takes no more messages."""
+    takes no more messages. ``message.conversation`` is the conversation as it is now."""
     text = _clean_text(text)
     if client_id and not CLIENT_ID.fullmatch(client_id):
         raise ConversationError("The client id must be 1–64 letters, digits or _ . : -.", code="invalid_client_id")
@@ -96,7 +96,6 @@ def message_receive(*, conversation: Conversation, text: str, client_id: str = "
         type=EventType.MESSAGE_SENT,
         payload={"message_id": message.pk, "seq": message.seq, "sender": Sender.CUSTOMER},
     )
-    conversation.refresh_from_db()
     return message, True
 
 

@@ -20,19 +20,8 @@ class PromptVersionForm(forms.ModelForm):
 
     class Meta:
         model = PromptVersion
-        fields = [
-            "system_prompt",
-            "examples_text",
-            "tone",
-            "language",
-            "max_response_words",
-            "max_response_tokens",
-            "primary_model",
-            "fallback_model",
-            "history_turns",
-            "escalation_threshold",
-            "note",
-        ]
+        # The version's content, with the examples edited as text, then the note.
+        fields = [*("examples_text" if name == "examples" else name for name in PromptVersion.CONTENT_FIELDS), "note"]
         widgets = {
             "system_prompt": forms.Textarea(attrs={"rows": 14, "spellcheck": "true"}),
             "primary_model": forms.TextInput(attrs={"list": "known-models"}),

@@ -7,7 +7,7 @@ from django.utils import timezone
 from accounts.models import User, Workspace
 from assistant.types import CompletionResult
 from prompts.defaults import default_version_fields
-from prompts.models import ModelUsage, PromptVersion, UsageSource
+from prompts.models import ModelUsage, PromptVersion
 
 
 @transaction.atomic
@@ -61,6 +61,3 @@ def model_usage_record(
         fallback_used=result.fallback_used,
         budget_exceeded=result.budget_exceeded,
     )
-
-
-__all__ = ["UsageSource", "model_usage_record", "prompt_version_activate", "prompt_version_create"]

@@ -1,6 +1,7 @@
-"""Fixtures for the assistant's tests: plain async code against a local vendor server
-(the ``vendor_server`` fixture of tests/conftest.py), no database. Coroutines run with ``asyncio.run`` (see streaming.py); nothing waits on wall time
-except the short timeouts that are the point of a test."""
+"""Fixtures for the assistant's tests: plain async code against a local vendor server (the
+``vendor_server`` fixture of tests/conftest.py), no database. Coroutines run with
+``asyncio.run`` (see streaming.py); nothing waits on wall time except the short timeouts
+that are the point of a test."""
 
 import pytest
 
