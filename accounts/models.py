@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.contrib.postgres.fields import ArrayField
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -143,6 +144,20 @@ def generate_identity_secret() -> str:
     return "whsec_" + secrets.token_urlsafe(32)
 
 
+class WidgetLanguage(models.TextChoices):
+    """Languages the widget's own words (buttons, states, errors) are written in."""
+
+    ENGLISH = "en", "English"
+    FRENCH = "fr", "Français"
+    GERMAN = "de", "Deutsch"
+    SPANISH = "es", "Español"
+    PORTUGUESE = "pt", "Português"
+    DUTCH = "nl", "Nederlands"
+
+
+hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Write the colour as #RRGGBB, for example #4f46e5.")
+
+
 def default_seat_limit() -> int:
     return settings.DEFAULT_SEAT_LIMIT
 
@@ -172,6 +187,20 @@ class Workspace(models.Model):
         help_text="Language-model tokens per calendar month (UTC); 0 = no limit; empty = the server default. "
         "Beyond it the assistant answers from the knowledge base only.",
     )
+    # The widget, as customers see it (docs/protocol.md: GET /api/chat/config).
+    widget_color = models.CharField(max_length=7, default="#4f46e5", validators=[hex_colour])
+    widget_language = models.CharField(max_length=8, choices=WidgetLanguage.choices, default=WidgetLanguage.ENGLISH)
+    widget_welcome_message = models.CharField(
+        max_length=300, blank=True, default="Hi! Ask me anything about our product."
+    )
+    widget_suggestions = ArrayField(
+        models.CharField(max_length=80),
+        default=list,
+        blank=True,
+        size=4,
+        help_text="Up to four quick replies the widget offers before the first message.",
+    )
+    widget_show_branding = models.BooleanField(default=True, help_text="Show “Powered by ChatAssist” in the widget.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
