@@ -25,6 +25,7 @@ COPY accounts/ accounts/
 COPY assistant/ assistant/
 COPY knowledge/ knowledge/
 COPY prompts/ prompts/
+COPY conversations/ conversations/
 
 RUN --mount=type=cache,target=/root/.cache/pip \
     pip install . \

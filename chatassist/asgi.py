@@ -14,12 +14,23 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402  (Django must be set up first)
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.urls import path  # noqa: E402
 
 from accounts.routing import websocket_urlpatterns as console_websocket_urlpatterns  # noqa: E402
+from conversations.routing import websocket_urlpatterns as widget_websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(console_websocket_urlpatterns))),
+        "websocket": URLRouter(
+            [
+                # The widget checks its own origins (per workspace) and uses no cookies.
+                *widget_websocket_urlpatterns,
+                *[
+                    path(str(route.pattern), AllowedHostsOriginValidator(AuthMiddlewareStack(route.callback)))
+                    for route in console_websocket_urlpatterns
+                ],
+            ]
+        ),
     }
 )

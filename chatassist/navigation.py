@@ -18,6 +18,13 @@ class Section:
 SECTIONS = (
     Section("dashboard", "Dashboard", "can_view_workspace", "", built=True),
     Section(
+        "conversations",
+        "Conversations",
+        "can_view_conversations",
+        "Every conversation, searchable, with its transcript, the AI's sources and exports.",
+        built=True,
+    ),
+    Section(
         "monitor",
         "Chat monitor",
         "can_view_conversations",

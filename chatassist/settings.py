@@ -91,7 +91,10 @@ CHANNEL_LAYERS = {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
         "CONFIG": {
             # redis-py's default pool of 100 fails under load with "Too many connections".
-            "hosts": [{"address": REDIS_URL, "max_connections": REDIS_MAX_CONNECTIONS}],
+            # redis-py 8 reads with a 5 s timeout by default, the same 5 s that channels-redis
+            # blocks in BZPOPMIN waiting for a message: every idle socket then dies with 1011
+            # after about 5 s. The read timeout must outlast the blocking pop.
+            "hosts": [{"address": REDIS_URL, "max_connections": REDIS_MAX_CONNECTIONS, "socket_timeout": 30}],
             # Above capacity group_send drops silently: sized for bursts, and nothing that
             # must arrive relies on the channel layer (the database is the record).
             "capacity": env.int("CHANNEL_LAYER_CAPACITY", default=1500),
@@ -233,6 +236,13 @@ EMBEDDINGS_BACKEND = env.str("EMBEDDINGS_BACKEND", default="local")
 OPENAI_EMBEDDINGS_MODEL = env.str("OPENAI_EMBEDDINGS_MODEL", default="text-embedding-3-small")
 KNOWLEDGE_MAX_UPLOAD_BYTES = env.int("KNOWLEDGE_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
 
+# --- Live chat (conversations/, docs/protocol.md) -------------------------------------------
+# Messages per contact per minute, across every server process (counted in Redis); 0 = no limit.
+CHAT_MESSAGES_PER_MINUTE = env.int("CHAT_MESSAGES_PER_MINUTE", default=20)
+CHAT_ATTACHMENT_MAX_BYTES = env.int("CHAT_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+# How often watchers (other tabs, the agent monitor) get a streaming reply's text so far.
+CHAT_WATCHER_INTERVAL_MS = env.int("CHAT_WATCHER_INTERVAL_MS", default=200)
+
 # --- E-mail ---------------------------------------------------------------------------------
 # EMAIL_URL like smtp+tls://user:password@smtp.example.com:587 (or EMAIL_URL_FILE).
 globals().update(env.email_url_config(secret("EMAIL_URL", default="consolemail://")))
@@ -287,6 +297,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Conversations and messages both have a "status": name their enums apart.
+    "ENUM_NAME_OVERRIDES": {
+        "ConversationStatusEnum": "conversations.models.ConversationStatus",
+        "MessageStatusEnum": "conversations.models.MessageStatus",
+    },
 }
 
 # --- Security -------------------------------------------------------------------------------

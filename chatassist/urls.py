@@ -4,8 +4,9 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
 from accounts.views import auth
-from chatassist import console, health
+from chatassist import console, demo, health
 from chatassist.navigation import SECTIONS
+from conversations.chat import http as chat_http
 
 workspace_patterns = [
     path("", console.dashboard, name="dashboard"),
@@ -17,6 +18,7 @@ workspace_patterns = [
     path("prompts/", include("prompts.urls")),
     path("", include("accounts.urls")),
     path("knowledge/", include("knowledge.urls")),
+    path("conversations/", include("conversations.urls")),
 ]
 
 password_reset_patterns = [
@@ -49,6 +51,7 @@ password_reset_patterns = [
 urlpatterns = [
     path("", auth.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
+    path("demo/", demo.demo, name="demo"),
     path("admin/", admin.site.urls),
     path("signup/", auth.sign_up, name="sign_up"),
     path("login/", auth.EmailLoginView.as_view(), name="login"),
@@ -58,6 +61,9 @@ urlpatterns = [
     path("join/<slug:workspace_slug>/<str:token>/", auth.invitation_accept, name="invitation_accept"),
     path("w/<slug:workspace_slug>/", include(workspace_patterns)),
     path("api/v1/", include("accounts.api_urls")),
+    path("api/v1/", include("conversations.api_urls")),
+    path("api/chat", chat_http.send, name="chat_send"),
+    path("api/chat/", include("conversations.chat_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularRedocView.as_view(url_name="api_schema"), name="api_docs"),
 ]

@@ -32,7 +32,10 @@ class ConversationAdmin(admin.ModelAdmin):
         "last_message_at",
     ]
     list_filter = ["status", "channel", "priority", "workspace"]
-    search_fields = ["contact__email", "contact__name", "topic"]
+    list_select_related = ["workspace", "contact", "assignee"]
+    # A select of every contact or user in the database would not do.
+    raw_id_fields = ["contact", "assignee"]
+    search_fields = ["contact__email", "contact__name", "contact__external_id", "topic"]
     readonly_fields = ["last_seq", "started_at", "last_message_at", "resolved_at"]
     inlines = [MessageInline]
 
@@ -41,6 +44,7 @@ class ConversationAdmin(admin.ModelAdmin):
 class MessageAdmin(admin.ModelAdmin):
     list_display = ["conversation", "seq", "sender", "status", "provider", "model", "confidence", "created_at"]
     list_filter = ["sender", "status", "provider"]
+    list_select_related = ["conversation__contact"]
     search_fields = ["text"]
     readonly_fields = [field.name for field in Message._meta.fields]
 
@@ -48,7 +52,13 @@ class MessageAdmin(admin.ModelAdmin):
 @admin.register(Attachment)
 class AttachmentAdmin(admin.ModelAdmin):
     list_display = ["file_name", "content_type", "size", "message", "created_at"]
+    list_select_related = ["message"]
+    raw_id_fields = ["message", "contact"]
     exclude = ["content"]
+
+    def get_queryset(self, request):
+        # Up to megabytes each: the list and the form never need the bytes.
+        return super().get_queryset(request).defer("content")
 
 
 @admin.register(Event)

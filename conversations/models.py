@@ -6,6 +6,8 @@ transaction as the change it describes, and analytics and integrations read it l
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector
 from django.db import models
 from django.db.models import Q
 
@@ -23,6 +25,8 @@ class Contact(models.Model):
     metadata = models.JSONField(default=dict, blank=True)
     # True only when the identity was signed by the company's backend (identity verification).
     verified = models.BooleanField(default=False)
+    # An anonymous visitor's id, from the signed visitor token the widget keeps.
+    visitor_id = models.CharField(max_length=40, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_seen_at = models.DateTimeField(null=True, blank=True)
 
@@ -30,7 +34,10 @@ class Contact(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["workspace", "external_id"], condition=~Q(external_id=""), name="contact_external_id_unique"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["workspace", "visitor_id"], condition=~Q(visitor_id=""), name="contact_visitor_id_unique"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -107,6 +114,12 @@ class MessageStatus(models.TextChoices):
     READ = "read", "Read"
 
 
+# What history search matches messages on. The GIN index below is built on this very
+# expression, and the search (conversations/selectors.py) filters on it, so that PostgreSQL
+# can answer from the index: the two must stay the same expression.
+MESSAGE_SEARCH_VECTOR = SearchVector("text", config="english")
+
+
 class Message(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
@@ -142,13 +155,18 @@ class Message(models.Model):
                 fields=["conversation", "client_id"], condition=~Q(client_id=""), name="message_client_id_unique"
             ),
         ]
+        indexes = [GinIndex(MESSAGE_SEARCH_VECTOR, name="message_text_search_gin")]
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.sender}: {self.text[:40]}"
 
 
 class Attachment(models.Model):
-    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    """Uploaded first, then sent with a message: ``message`` is empty until then."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments")
+    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments")
     file_name = models.CharField(max_length=255)
     # Detected from the content, never taken from the name or the client.
     content_type = models.CharField(max_length=100)
@@ -170,6 +188,8 @@ class EventType(models.TextChoices):
     CONVERSATION_REOPENED = "conversation_reopened"
     CONVERSATION_CLOSED = "conversation_closed"
     CSAT_RECEIVED = "csat_received"
+    # Priority, tags or topic changed by a person or an API client.
+    CONVERSATION_UPDATED = "conversation_updated"
 
 
 class Event(models.Model):

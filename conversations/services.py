@@ -9,6 +9,7 @@ from django.utils import timezone
 from accounts.models import Workspace
 from conversations.errors import ConversationError
 from conversations.models import (
+    Attachment,
     Channel,
     Contact,
     Conversation,
@@ -16,8 +17,11 @@ from conversations.models import (
     Event,
     EventType,
     Message,
+    MessageStatus,
+    ResolvedBy,
     Sender,
 )
+from conversations.realtime import conversation_broadcast_on_commit
 
 MAX_MESSAGE_CHARACTERS = 4000
 CLIENT_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
@@ -40,8 +44,20 @@ def conversation_start(*, workspace: Workspace, contact: Contact, channel: str =
     return conversation
 
 
-def _clean_text(text: str) -> str:
+def _message_created(message: Message, *, stream_id: str = "") -> None:
+    """Everyone watching hears of every stored message once it is committed."""
+    from conversations.chat.payloads import message_payload
+
+    frame = {"type": "message.created", "conversation_id": message.conversation_id, "message": message_payload(message)}
+    if stream_id:
+        frame["stream_id"] = stream_id
+    conversation_broadcast_on_commit(conversation=message.conversation, frame=frame)
+
+
+def message_text_clean(text: str, *, allow_empty: bool = False) -> str:
     text = (text or "").strip()
+    if not text and allow_empty:
+        return text
     if not text:
         raise ConversationError("The message is empty.", code="empty_message")
     if "\x00" in text:
@@ -56,12 +72,15 @@ def _clean_text(text: str) -> str:
 
 
 @transaction.atomic
-def message_receive(*, conversation: Conversation, text: str, client_id: str = "") -> tuple[Message, bool]:
+def message_receive(
+    *, conversation: Conversation, text: str, client_id: str = "", attachment_ids=()
+) -> tuple[Message, bool]:
     """Store a customer's message — first, before anything that can fail — and return it with
     whether it is new. The same ``client_id`` again returns the stored message (a client that
     re-sends after a dropped connection). A resolved conversation is reopened; a closed one
-    takes no more messages. ``message.conversation`` is the conversation as it is now."""
-    text = _clean_text(text)
+    takes no more messages. ``message.conversation`` is the conversation as it is now.
+    ``attachment_ids`` are the contact's uploads not yet sent; a message may be only those."""
+    text = message_text_clean(text, allow_empty=bool(attachment_ids))
     if client_id and not CLIENT_ID.fullmatch(client_id):
         raise ConversationError("The client id must be 1–64 letters, digits or _ . : -.", code="invalid_client_id")
     # The lock orders concurrent sends to one conversation: sequence numbers stay gapless,
@@ -90,17 +109,33 @@ def message_receive(*, conversation: Conversation, text: str, client_id: str = "
         text=text,
         client_id=client_id,
     )
+    if attachment_ids:
+        _attachments_bind(message=message, attachment_ids=attachment_ids, contact_id=locked.contact_id)
     event_append(
         workspace=locked.workspace,
         conversation=locked,
         type=EventType.MESSAGE_SENT,
         payload={"message_id": message.pk, "seq": message.seq, "sender": Sender.CUSTOMER},
     )
+    _message_created(message)
     return message, True
 
 
+def _attachments_bind(*, message: Message, attachment_ids, contact_id: int) -> None:
+    bound = Attachment.objects.filter(
+        pk__in=set(attachment_ids), workspace_id=message.workspace_id, contact_id=contact_id, message__isnull=True
+    ).update(message=message)
+    if bound != len(set(attachment_ids)):
+        # Rolls the message back with it: the client may upload again and re-send.
+        raise ConversationError(
+            "An attachment was not found; upload it again.", code="attachment_not_found", status=404
+        )
+
+
 @transaction.atomic
-def message_store_ai_reply(*, conversation: Conversation, text: str, result=None, partial: bool = False) -> Message:
+def message_store_ai_reply(
+    *, conversation: Conversation, text: str, result=None, partial: bool = False, stream_id: str = ""
+) -> Message:
     """Store what the assistant said: the final answer with its accounting, or the text of a
     stream that broke off (``partial``; the answer that followed is its own message)."""
     locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
@@ -149,4 +184,78 @@ def message_store_ai_reply(*, conversation: Conversation, text: str, result=None
             "confidence": message.confidence,
         },
     )
+    _message_created(message, stream_id=stream_id)
     return message
+
+
+_STATUS_ORDER = [MessageStatus.SENT, MessageStatus.DELIVERED, MessageStatus.READ]
+
+
+def messages_mark_seen(*, conversation: Conversation, up_to_seq: int, status: str) -> int:
+    """The customer's device got (``delivered``) or showed (``read``) the AI's and agents'
+    messages up to ``up_to_seq``. Statuses only move forward; watchers hear of a change."""
+    lower = _STATUS_ORDER[: _STATUS_ORDER.index(status)]
+    changed = Message.objects.filter(
+        conversation=conversation,
+        seq__lte=up_to_seq,
+        sender__in=[Sender.AI, Sender.AGENT],
+        status__in=lower,
+    ).update(status=status)
+    if changed:
+        frame = {"type": "status", "conversation_id": conversation.pk, "up_to_seq": up_to_seq, "status": status}
+        conversation_broadcast_on_commit(conversation=conversation, frame=frame, activity=False)
+    return changed
+
+
+def _conversation_updated(conversation: Conversation) -> None:
+    from conversations.chat.payloads import conversation_payload
+
+    frame = {"type": "conversation.updated", "conversation": conversation_payload(conversation)}
+    conversation_broadcast_on_commit(conversation=conversation, frame=frame)
+
+
+@transaction.atomic
+def conversation_resolve_by_customer(*, conversation: Conversation) -> Conversation:
+    """The customer says the answer solved it. Resolved by the AI unless an agent answered."""
+    locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    if locked.status in (ConversationStatus.RESOLVED, ConversationStatus.CLOSED):
+        return locked
+    agent_answered = locked.messages.filter(sender=Sender.AGENT).exists()
+    locked.status = ConversationStatus.RESOLVED
+    locked.resolved_at = timezone.now()
+    locked.resolved_by = ResolvedBy.AGENT if agent_answered else ResolvedBy.AI
+    locked.save(update_fields=["status", "resolved_at", "resolved_by"])
+    event_append(
+        workspace=locked.workspace,
+        conversation=locked,
+        type=EventType.CONVERSATION_RESOLVED,
+        payload={"resolved_by": locked.resolved_by, "by": "customer"},
+    )
+    _conversation_updated(locked)
+    return locked
+
+
+MAX_CSAT_COMMENT = 1000
+
+
+@transaction.atomic
+def conversation_rate(*, conversation: Conversation, score: int, comment: str = "") -> Conversation:
+    """CSAT from the customer, once the conversation is resolved or closed; a second rating
+    replaces the first (people change their minds)."""
+    if not 1 <= score <= 5:
+        raise ConversationError("The rating must be from 1 to 5 stars.", code="invalid_score")
+    locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    if locked.status not in (ConversationStatus.RESOLVED, ConversationStatus.CLOSED):
+        raise ConversationError(
+            "A conversation can be rated once it is resolved.", code="conversation_not_resolved", status=409
+        )
+    locked.csat_score, locked.csat_comment = score, (comment or "").strip()[:MAX_CSAT_COMMENT]
+    locked.save(update_fields=["csat_score", "csat_comment"])
+    event_append(
+        workspace=locked.workspace,
+        conversation=locked,
+        type=EventType.CSAT_RECEIVED,
+        payload={"score": score, "has_comment": bool(locked.csat_comment)},
+    )
+    _conversation_updated(locked)
+    return locked

@@ -22,6 +22,13 @@ from prompts.selectors import active_prompt_version
 @dataclass(frozen=True)
 class ReplyStored:
     message: Message
+    stream_id: str
+
+
+def stream_id_for(*, customer_seq: int, index: int) -> str:
+    """Names one streamed bubble: the customer's message it answers, and which attempt (a
+    reply cut off mid-stream is followed by the fallback's answer in a new bubble)."""
+    return f"{customer_seq}.{index}"
 
 
 def conversation_history(*, conversation: Conversation, before_seq: int, turns: int) -> list[Turn]:
@@ -55,6 +62,7 @@ async def turn_run(
     *, conversation: Conversation, message: Message, config=None
 ) -> AsyncIterator[Delta | Interrupted | ReplyStored]:
     workspace, prompt_version, history = await sync_to_async(_turn_inputs)(conversation, message)
+    index = 0
     async for event in prompt_version_run(
         workspace=workspace,
         prompt_version=prompt_version,
@@ -68,12 +76,15 @@ async def turn_run(
         elif isinstance(event, Interrupted):
             yield event
             if event.text_so_far.strip():
+                stream_id = stream_id_for(customer_seq=message.seq, index=index)
                 stored = await sync_to_async(services.message_store_ai_reply)(
-                    conversation=conversation, text=event.text_so_far, partial=True
+                    conversation=conversation, text=event.text_so_far, partial=True, stream_id=stream_id
                 )
-                yield ReplyStored(stored)
+                index += 1
+                yield ReplyStored(stored, stream_id)
         elif isinstance(event, CompletionResult):
+            stream_id = stream_id_for(customer_seq=message.seq, index=index)
             stored = await sync_to_async(services.message_store_ai_reply)(
-                conversation=conversation, text=event.text, result=event
+                conversation=conversation, text=event.text, result=event, stream_id=stream_id
             )
-            yield ReplyStored(stored)
+            yield ReplyStored(stored, stream_id)

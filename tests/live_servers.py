@@ -76,8 +76,8 @@ def start_daphne(*, extra_env: dict | None = None) -> LiveServer:
         ALLOWED_HOSTS="localhost,127.0.0.1",
         PUBLIC_URL=f"http://localhost:{port}",
         ASSISTANT_PROVIDER=getattr(settings, "ASSISTANT_PROVIDER", "auto"),
-        **(extra_env or {}),
     )
+    env.update(extra_env or {})
     log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - closed by LiveServer.stop
     process = subprocess.Popen(
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "chatassist.asgi:application"],

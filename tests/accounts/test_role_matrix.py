@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from accounts.models import Role
 from tests.conftest import bearer, logged_in
-from tests.factories import make_api_key, make_invitation, make_member
+from tests.factories import make_api_key, make_conversation, make_invitation, make_member
 from tests.knowledge.factories import make_document
 
 ADMIN, AGENT, VIEWER = Role.ADMIN, Role.AGENT, Role.VIEWER
@@ -17,6 +17,7 @@ EVERYONE = {ADMIN, AGENT, VIEWER}
 # (url name, allowed roles). Kept by hand on purpose: it is the product's access policy.
 CONSOLE_PAGES = [
     ("dashboard", EVERYONE),
+    ("conversations", {ADMIN, AGENT}),
     ("monitor", {ADMIN, AGENT}),
     ("knowledge", EVERYONE),
     ("prompts", EVERYONE),
@@ -32,6 +33,9 @@ CONSOLE_PAGES = [
 CONSOLE_OBJECT_PAGES = [
     ("knowledge_document", "document", EVERYONE),
     ("knowledge_document_original", "document", EVERYONE),
+    ("conversation", "conversation", {ADMIN, AGENT}),
+    ("conversation_export_markdown", "conversation", {ADMIN, AGENT}),
+    ("conversation_export_pdf", "conversation", {ADMIN, AGENT}),
 ]
 
 
@@ -73,6 +77,8 @@ def _target(kind, workspace):
         return {"api_key_id": make_api_key(workspace=workspace)[0].pk}
     if kind == "document":
         return {"document_id": make_document(workspace=workspace).pk}
+    if kind == "conversation":
+        return {"conversation_id": make_conversation(workspace=workspace).pk}
     return {}
 
 
@@ -142,6 +148,11 @@ API_ENDPOINTS = [
     ("post", "api_invitations", None, {"email": "api@example.com", "role": AGENT}, {ADMIN}, 201),
     ("get", "api_invitation", "invitation", None, {ADMIN}, 200),
     ("delete", "api_invitation", "invitation", None, {ADMIN}, 204),
+    ("get", "api_conversations", None, None, {ADMIN, AGENT}, 200),
+    ("get", "api_conversation", "conversation", None, {ADMIN, AGENT}, 200),
+    ("patch", "api_conversation", "conversation", {"priority": 1}, {ADMIN, AGENT}, 200),
+    ("get", "api_conversation_messages", "conversation", None, {ADMIN, AGENT}, 200),
+    ("get", "api_conversation_export", "conversation", None, {ADMIN, AGENT}, 200),
 ]
 
 
@@ -150,6 +161,8 @@ def _api_target(kind, workspace):
         return {"member_id": make_member(workspace=workspace, role=AGENT).pk}
     if kind == "invitation":
         return {"invitation_id": make_invitation(workspace=workspace).pk}
+    if kind == "conversation":
+        return {"conversation_id": make_conversation(workspace=workspace).pk}
     return {}
 
 

@@ -5,9 +5,10 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import ApiKey, Invitation, Membership, Role
+from conversations.models import Conversation
 from knowledge.models import Chunk, Document
 from tests.conftest import bearer, logged_in
-from tests.factories import make_api_key, make_invitation, make_member
+from tests.factories import make_api_key, make_conversation, make_invitation, make_member, make_message
 from tests.knowledge.factories import make_document
 
 CONSOLE_ID_ACTIONS = [
@@ -23,6 +24,9 @@ CONSOLE_ID_ACTIONS = [
 CONSOLE_ID_PAGES = [
     ("knowledge_document", "document_id"),
     ("knowledge_document_original", "document_id"),
+    ("conversation", "conversation_id"),
+    ("conversation_export_markdown", "conversation_id"),
+    ("conversation_export_pdf", "conversation_id"),
 ]
 
 API_ID_ENDPOINTS = [
@@ -31,6 +35,10 @@ API_ID_ENDPOINTS = [
     ("delete", "api_member", "member_id", None),
     ("get", "api_invitation", "invitation_id", None),
     ("delete", "api_invitation", "invitation_id", None),
+    ("get", "api_conversation", "conversation_id", None),
+    ("patch", "api_conversation", "conversation_id", {"priority": 1, "tags": ["stolen"]}),
+    ("get", "api_conversation_messages", "conversation_id", None),
+    ("get", "api_conversation_export", "conversation_id", None),
 ]
 
 
@@ -43,7 +51,14 @@ def victims(workspace, owner):
         "invitation_id": make_invitation(workspace=workspace).pk,
         "api_key_id": make_api_key(workspace=workspace)[0].pk,
         "document_id": make_document(workspace=workspace).pk,
+        "conversation_id": _conversation(workspace).pk,
     }
+
+
+def _conversation(workspace):
+    conversation = make_conversation(workspace=workspace, priority=3, tags=["ours"])
+    make_message(conversation=conversation, text="Our customer's private question")
+    return conversation
 
 
 def _unchanged(workspace, victims):
@@ -52,6 +67,7 @@ def _unchanged(workspace, victims):
     assert ApiKey.objects.get(pk=victims["api_key_id"]).is_active
     assert Document.objects.filter(pk=victims["document_id"], status="ready").exists()
     assert Chunk.objects.filter(document_id=victims["document_id"]).count() == 1
+    assert Conversation.objects.filter(pk=victims["conversation_id"], priority=3, tags=["ours"]).exists()
 
 
 @pytest.mark.parametrize(("name", "id_name", "data"), CONSOLE_ID_ACTIONS)

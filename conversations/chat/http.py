@@ -1,0 +1,412 @@
+"""The HTTP form of the chat protocol (docs/protocol.md): the widget's fallback when
+WebSockets fail, and the chat API for companies' backends. Same frames, same session, same
+errors (as ``{code, detail}`` with a 4xx status); SSE carries what the socket would."""
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from urllib.parse import quote
+
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.core import signing
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.views.decorators.csrf import csrf_exempt
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.request import Request
+
+from accounts.api_auth import ApiKeyAuthentication
+from chatassist.api import json_error
+from conversations import turn_hooks
+from conversations.attachments import attachment_upload
+from conversations.chat import identity
+from conversations.chat.frames import MAX_FRAME_BYTES, FrameError, error_frame, frame_parse
+from conversations.chat.limits import RateLimited
+from conversations.chat.payloads import ATTACHMENT_URL_SALT, attachment_payload, message_payload
+from conversations.chat.replies import reply_start
+from conversations.chat.session import ChatSession
+from conversations.errors import ConversationError
+from conversations.models import Attachment, Channel, Message, Sender
+from conversations.realtime import conversation_group
+
+KEEPALIVE_SECONDS = 15
+# An event stream ends after this long; the client reconnects with Last-Event-ID.
+EVENT_STREAM_SECONDS = 300
+ATTACHMENT_LINK_AGE = 7 * 24 * 3600
+CORS_HEADERS = "Content-Type, Last-Event-ID, X-ChatAssist-Key, X-ChatAssist-Visitor"
+
+
+class ChatHttpError(ConversationError):
+    pass
+
+
+def _error_response(error: ConversationError, *, client_id: str = "") -> JsonResponse:
+    body = error_frame(error, client_id=client_id, retry_after=getattr(error, "retry_after", None))
+    body.pop("type")
+    response = JsonResponse(body, status=error.status)
+    if isinstance(error, RateLimited):
+        response["Retry-After"] = str(max(1, round(error.retry_after)))
+    return response
+
+
+def _cors(request: HttpRequest, response: HttpResponse, workspace=None) -> HttpResponse:
+    origin = request.headers.get("Origin")
+    if origin and workspace is not None and identity.origin_allowed(workspace, origin):
+        response["Access-Control-Allow-Origin"] = origin
+        response["Access-Control-Allow-Headers"] = CORS_HEADERS
+        response["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+        response["Access-Control-Max-Age"] = "600"
+    response["Vary"] = "Origin"
+    return response
+
+
+def _public_workspace(request: HttpRequest):
+    key = request.headers.get("X-ChatAssist-Key") or request.GET.get("key", "")
+    workspace = identity.workspace_for_public_key(key)
+    if workspace is None:
+        raise ChatHttpError("Unknown or missing public key (pk_…).", code="unknown_key", status=401)
+    if not identity.origin_allowed(workspace, request.headers.get("Origin")):
+        raise ChatHttpError(
+            "This page's origin is not allowed to use this workspace's widget.", code="origin_not_allowed", status=403
+        )
+    return workspace
+
+
+def _session(request: HttpRequest, *, hello: bool = False) -> ChatSession:
+    """The session a request speaks for: a workspace API key (a company's backend) or the
+    public key plus, after ``hello``, the visitor token."""
+    if request.headers.get("Authorization"):
+        try:
+            authenticated = ApiKeyAuthentication().authenticate(Request(request))
+        except AuthenticationFailed as error:
+            raise ChatHttpError(str(error.detail), code="not_authenticated", status=401) from error
+        api_key = authenticated[1]
+        if not api_key.can_reply:
+            raise ChatHttpError("This API key's role cannot send chat messages.", code="permission_denied", status=403)
+        request.chat_workspace = api_key.workspace
+        return ChatSession(workspace=api_key.workspace, channel=Channel.API)
+    workspace = _public_workspace(request)
+    request.chat_workspace = workspace
+    session = ChatSession(workspace=workspace)
+    if not hello:
+        token = request.headers.get("X-ChatAssist-Visitor", "")
+        if not session.resume_token(token):
+            raise ChatHttpError(
+                "Send hello first and pass its visitor token as X-ChatAssist-Visitor.",
+                code="visitor_required",
+                status=401,
+            )
+    return session
+
+
+def _json_body(request: HttpRequest) -> dict:
+    if len(request.body) > MAX_FRAME_BYTES:
+        raise FrameError("The body is larger than 64 KiB.", code="frame_too_large", status=413)
+    try:
+        content = json.loads(request.body or b"{}")
+    except ValueError as error:
+        raise FrameError("The body must be JSON.", code="invalid_json") from error
+    if not isinstance(content, dict):
+        raise FrameError("The body must be a JSON object.")
+    return content
+
+
+def chat_endpoint(view):
+    """CORS (preflight included) and the protocol's errors for every chat endpoint."""
+
+    async def wrapper(request: HttpRequest, *args, **kwargs):
+        request.chat_workspace = None
+        if request.method == "OPTIONS":
+            try:
+                workspace = await sync_to_async(identity.workspace_for_public_key)(
+                    request.GET.get("key") or request.headers.get("X-ChatAssist-Key", "")
+                )
+            except Exception:
+                workspace = None
+            origin = request.headers.get("Origin")
+            response = HttpResponse(status=204)
+            if origin and (workspace is None or identity.origin_allowed(workspace, origin)):
+                # The key is often only in a header the preflight cannot show us: answer
+                # permissively here, the real request checks the origin against the key.
+                response["Access-Control-Allow-Origin"] = origin
+                response["Access-Control-Allow-Headers"] = CORS_HEADERS
+                response["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+                response["Access-Control-Max-Age"] = "600"
+            return response
+        try:
+            response = await view(request, *args, **kwargs)
+        except ConversationError as error:
+            response = _error_response(error)
+        return _cors(request, response, request.chat_workspace)
+
+    return csrf_exempt(wrapper)
+
+
+# --- endpoints ---------------------------------------------------------------------------------
+
+
+@chat_endpoint
+async def config(request: HttpRequest):
+    workspace = await sync_to_async(_public_workspace)(request)
+    request.chat_workspace = workspace
+    scheme = "wss" if request.is_secure() else "ws"
+    return JsonResponse(
+        {
+            "name": workspace.name,
+            "color": workspace.widget_color,
+            "language": workspace.widget_language,
+            "welcome_message": workspace.widget_welcome_message,
+            "suggestions": workspace.widget_suggestions,
+            "show_branding": workspace.widget_show_branding,
+            "socket_url": f"{scheme}://{request.get_host()}/ws/widget/?key={workspace.public_key}",
+        }
+    )
+
+
+@chat_endpoint
+async def hello(request: HttpRequest):
+    if request.method != "POST":
+        raise ChatHttpError("Use POST.", code="method_not_allowed", status=405)
+    session = await sync_to_async(_session)(request, hello=True)
+    content = _json_body(request)
+    frame = frame_parse({**content, "type": "hello"})
+    return JsonResponse(await sync_to_async(session.hello)(frame))
+
+
+def _contact_from_body(session: ChatSession, content: dict) -> None:
+    contact = content.get("contact")
+    if not isinstance(contact, dict):
+        raise FrameError("With an API key, name the contact: “contact”: {“external_id”: …}.", code="invalid_contact")
+    session.trusted_contact(
+        external_id=contact.get("external_id"),
+        email=contact.get("email") if isinstance(contact.get("email"), str) else "",
+        name=contact.get("name") if isinstance(contact.get("name"), str) else "",
+    )
+
+
+def _replies_after(message: Message) -> list[dict]:
+    """The AI's replies to ``message`` already stored (a re-sent message gets them back)."""
+    following = Message.objects.filter(conversation_id=message.conversation_id, seq__gt=message.seq).order_by("seq")
+    replies = []
+    for later in following.prefetch_related("attachments")[:10]:
+        if later.sender == Sender.CUSTOMER:
+            break
+        if later.sender == Sender.AI:
+            replies.append(message_payload(later))
+    return replies
+
+
+@chat_endpoint
+async def send(request: HttpRequest):
+    if request.method != "POST":
+        raise ChatHttpError("Use POST.", code="method_not_allowed", status=405)
+    session = await sync_to_async(_session)(request)
+    content = _json_body(request)
+    client_id = content.get("client_id") if isinstance(content.get("client_id"), str) else ""
+    try:
+        frame = frame_parse({**content, "type": "message.send"})
+        if session.channel == Channel.API:
+            await sync_to_async(_contact_from_body)(session, content)
+        accepted = await sync_to_async(session.message_accept)(frame)
+    except ConversationError as error:
+        return _error_response(error, client_id=client_id)
+    payload = await sync_to_async(message_payload)(accepted.message)
+    created = {"type": "message.created", "conversation_id": accepted.conversation.pk, "message": payload}
+    replies_expected = (
+        accepted.created
+        and (
+            await sync_to_async(turn_hooks.before_reply)(conversation=accepted.conversation, message=accepted.message)
+        ).ai_replies
+    )
+    if "text/event-stream" in request.headers.get("Accept", ""):
+        return _event_stream(_send_stream(accepted, created, replies_expected))
+    replies = []
+    if replies_expected:
+        stored = await reply_start(conversation=accepted.conversation, message=accepted.message, sink=_discard)
+        replies = [await sync_to_async(message_payload)(message) for message in stored]
+    elif not accepted.created:
+        replies = await sync_to_async(_replies_after)(accepted.message)
+    return JsonResponse(
+        {
+            "conversation_id": accepted.conversation.pk,
+            "message": payload,
+            "reply": replies[-1] if replies else None,
+            "replies": replies,
+        },
+        status=201 if accepted.created else 200,
+    )
+
+
+async def _discard(frame: dict) -> bool:
+    return True
+
+
+def _sse(frame: dict) -> str:
+    event_id = ""
+    if frame.get("type") in ("message.created", "completed"):
+        event_id = f"id: {frame['message']['seq']}\n"
+    return f"{event_id}event: {frame['type']}\ndata: {json.dumps(frame, separators=(',', ':'))}\n\n"
+
+
+def _event_stream(frames: AsyncIterator[str]) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(frames, content_type="text/event-stream")
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"  # nginx: pass events through as they come
+    return response
+
+
+async def _send_stream(accepted, created: dict, replies_expected: bool) -> AsyncIterator[str]:
+    yield _sse(created)
+    if not replies_expected:
+        return
+    queue: asyncio.Queue = asyncio.Queue()
+    listening = True
+
+    async def sink(frame: dict) -> bool:
+        if listening:
+            queue.put_nowait(frame)
+        return listening
+
+    task = reply_start(conversation=accepted.conversation, message=accepted.message, sink=sink)
+    try:
+        while not (task.done() and queue.empty()):
+            getter = asyncio.ensure_future(queue.get())
+            done, _ = await asyncio.wait({getter, task}, return_when=asyncio.FIRST_COMPLETED)
+            if getter in done:
+                yield _sse(getter.result())
+            else:
+                getter.cancel()
+    finally:
+        # The client went away: the reply still finishes and is stored (reply_start runs detached).
+        listening = False
+
+
+@chat_endpoint
+async def messages(request: HttpRequest, conversation_id: int):
+    session = await sync_to_async(_session)(request)
+    after_seq = _after_seq(request.GET.get("after_seq", "0"))
+    conversation = await sync_to_async(session.conversation_get)(conversation_id)
+    page = await sync_to_async(session.messages_after)(conversation, after_seq)
+    return JsonResponse(
+        {
+            "conversation_id": conversation.pk,
+            "messages": page,
+            "next_after_seq": page[-1]["seq"] if page else after_seq,
+        }
+    )
+
+
+def _after_seq(value: str) -> int:
+    if not value.isdigit() or len(value) > 10:
+        raise FrameError("“after_seq” must be a whole number of at least 0.", code="invalid_after_seq")
+    return int(value)
+
+
+@chat_endpoint
+async def events(request: HttpRequest, conversation_id: int):
+    session = await sync_to_async(_session)(request)
+    after_seq = _after_seq(request.headers.get("Last-Event-ID") or request.GET.get("after_seq", "0"))
+    conversation = await sync_to_async(session.conversation_get)(conversation_id)
+    return _event_stream(_conversation_stream(session, conversation, after_seq))
+
+
+async def _conversation_stream(session: ChatSession, conversation, after_seq: int) -> AsyncIterator[str]:
+    layer = get_channel_layer()
+    channel = await layer.new_channel()
+    group = conversation_group(conversation.pk)
+    # Subscribe before reading: a message stored in between arrives twice, never zero times.
+    await layer.group_add(group, channel)
+    seen: set[int] = set()
+    try:
+        yield "retry: 2000\n\n"
+        for frame in await sync_to_async(session.resume_frames)(conversation, after_seq):
+            if frame["type"] == "message.created":
+                seen.add(frame["message"]["seq"])
+            yield _sse(frame)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + EVENT_STREAM_SECONDS
+        while loop.time() < deadline:
+            try:
+                message = await asyncio.wait_for(layer.receive(channel), timeout=KEEPALIVE_SECONDS)
+            except TimeoutError:
+                yield ": keep-alive\n\n"
+                continue
+            frame = message.get("frame") or {}
+            if frame.get("type") == "typing" and frame.get("sender") == "customer":
+                continue
+            if frame.get("type") == "message.created":
+                if frame["message"]["seq"] in seen:
+                    continue
+                seen.add(frame["message"]["seq"])
+            yield _sse(frame)
+    finally:
+        await layer.group_discard(group, channel)
+
+
+@chat_endpoint
+async def frame(request: HttpRequest):
+    if request.method != "POST":
+        raise ChatHttpError("Use POST.", code="method_not_allowed", status=405)
+    session = await sync_to_async(_session)(request)
+    parsed = frame_parse(_json_body(request))
+    if parsed.type in ("hello", "message.send"):
+        raise FrameError("Use POST /api/chat/hello or POST /api/chat for this frame.", code="unknown_frame")
+    if parsed.type == "ping":
+        return JsonResponse({"frames": [{"type": "pong"}]})
+    if parsed.type == "resume":
+        conversation = await sync_to_async(session.conversation_get)(parsed.conversation_id)
+        return JsonResponse({"frames": await sync_to_async(session.resume_frames)(conversation, parsed.after_seq)})
+    if parsed.type == "typing":
+        typing = await sync_to_async(session.typing_frame)(parsed)
+        await get_channel_layer().group_send(
+            conversation_group(typing["conversation_id"]), {"type": "chat.frame", "frame": typing, "origin": ""}
+        )
+        return JsonResponse({"frames": []})
+    if parsed.type == "read":
+        await sync_to_async(session.read)(parsed)
+        return JsonResponse({"frames": []})
+    handler = {"resolve": session.resolve, "csat": session.csat}[parsed.type]
+    return JsonResponse({"frames": [await sync_to_async(handler)(parsed)]})
+
+
+@chat_endpoint
+async def attachments(request: HttpRequest):
+    if request.method != "POST":
+        raise ChatHttpError("Use POST.", code="method_not_allowed", status=405)
+    session = await sync_to_async(_session)(request)
+    upload = request.FILES.get("file")
+    if upload is None:
+        raise ChatHttpError("Send the file as multipart form data in the field “file”.", code="file_required")
+    if upload.size > settings.CHAT_ATTACHMENT_MAX_BYTES:
+        raise ChatHttpError("The file is too large.", code="attachment_too_large", status=413)
+    content = upload.read()
+    contact = await sync_to_async(session.visitor.contact_ensure)()
+    attachment = await sync_to_async(attachment_upload)(
+        workspace=session.workspace, contact=contact, file_name=upload.name or "", content=content
+    )
+    return JsonResponse({"attachment": await sync_to_async(attachment_payload)(attachment)}, status=201)
+
+
+def attachment_download(request: HttpRequest, attachment_id: int, signature: str):
+    """Signed links only: whoever was sent the message's payload may fetch its files."""
+    try:
+        signed_id = signing.loads(signature, salt=ATTACHMENT_URL_SALT, max_age=ATTACHMENT_LINK_AGE)
+    except signing.BadSignature:
+        signed_id = None
+    attachment = Attachment.objects.filter(pk=attachment_id).first() if signed_id == attachment_id else None
+    if attachment is None:
+        return json_error("attachment_not_found", "This link is invalid or has expired.", 404)
+    response = HttpResponse(bytes(attachment.content), content_type=attachment.content_type)
+    inline = attachment.content_type.startswith("image/")
+    disposition = "inline" if inline else "attachment"
+    response["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{_quote(attachment.file_name)}"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, max-age=3600"
+    response["Cross-Origin-Resource-Policy"] = "cross-origin"
+    return response
+
+
+def _quote(name: str) -> str:
+    return quote(name, safe="")

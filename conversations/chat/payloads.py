@@ -1,0 +1,68 @@
+"""What the protocol says a message, a conversation and an attachment look like on the wire
+(docs/protocol.md). Every transport and the console's live pages use these."""
+
+from django.core import signing
+from django.urls import reverse
+
+from conversations.models import Attachment, Conversation, Message
+
+ATTACHMENT_URL_SALT = "chatassist.attachment"
+
+
+def attachment_url(attachment: Attachment) -> str:
+    """A signed link: an <img> cannot send headers, and the id alone must not be enough."""
+    signature = signing.dumps(attachment.pk, salt=ATTACHMENT_URL_SALT)
+    return reverse("chat_attachment", kwargs={"attachment_id": attachment.pk, "signature": signature})
+
+
+def attachment_payload(attachment: Attachment) -> dict:
+    return {
+        "id": attachment.pk,
+        "file_name": attachment.file_name,
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+        "url": attachment_url(attachment),
+    }
+
+
+def message_payload(message: Message) -> dict:
+    author = message.author
+    return {
+        "id": message.pk,
+        "seq": message.seq,
+        "sender": message.sender,
+        "text": message.text,
+        "client_id": message.client_id,
+        "status": message.status,
+        "created_at": message.created_at.isoformat(),
+        "author_name": (author.display_name if author is not None else ""),
+        "partial": message.partial,
+        "confidence": message.confidence,
+        "citations": [
+            {"index": c.get("index"), "document_title": c.get("document_title"), "section": c.get("section", "")}
+            for c in message.citations
+        ],
+        "attachments": [attachment_payload(attachment) for attachment in message.attachments.all()],
+    }
+
+
+def conversation_payload(conversation: Conversation) -> dict:
+    assignee = conversation.assignee
+    return {
+        "id": conversation.pk,
+        "status": conversation.status,
+        "last_seq": conversation.last_seq,
+        "csat_score": conversation.csat_score,
+        "assignee_name": assignee.display_name if assignee is not None else "",
+        "resolved_by": conversation.resolved_by,
+    }
+
+
+def conversation_summary(conversation: Conversation, *, preview: str) -> dict:
+    return {
+        "id": conversation.pk,
+        "status": conversation.status,
+        "last_seq": conversation.last_seq,
+        "preview": preview[:140],
+        "last_message_at": conversation.last_message_at.isoformat() if conversation.last_message_at else None,
+    }

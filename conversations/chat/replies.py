@@ -1,0 +1,154 @@
+"""Runs the AI's turn for a stored customer message and streams it out.
+
+Tokens go straight to the transport that asked (one socket send per delta, no Redis). Other
+watchers — the visitor's other tabs, the agent monitor, sockets on other server processes —
+get the text so far through the conversation's channel-layer group, a few times a second,
+and then the stored message with its ``stream_id``; everyone ends with the same message.
+
+A turn runs detached from its transport: when the socket drops mid-reply the reply still
+finishes and is stored, and the client receives it when it resumes."""
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from contextlib import aclosing
+
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings
+
+from assistant.types import Delta
+from conversations import turn_hooks
+from conversations.chat.payloads import message_payload
+from conversations.models import Conversation, Message
+from conversations.realtime import chat_message, conversation_group
+from conversations.turns import ReplyStored, stream_id_for, turn_run
+
+logger = logging.getLogger(__name__)
+
+Sink = Callable[[dict], Awaitable[bool]]
+"""Sends a frame to the transport that asked; returns False once that transport is gone."""
+
+# Detached turns, kept referenced until they finish (asyncio holds tasks only weakly).
+_running: set[asyncio.Task] = set()
+
+
+def reply_start(*, conversation: Conversation, message: Message, sink: Sink, origin: str = "", config=None):
+    task = asyncio.create_task(
+        ReplyRun(conversation=conversation, message=message, sink=sink, origin=origin, config=config).run()
+    )
+    _running.add(task)
+    task.add_done_callback(_running.discard)
+    return task
+
+
+class ReplyRun:
+    def __init__(self, *, conversation: Conversation, message: Message, sink: Sink, origin: str = "", config=None):
+        self.conversation = conversation
+        self.message = message
+        self.sink: Sink | None = sink
+        self.origin = origin
+        self.config = config
+        self.layer = get_channel_layer()
+        self.group = conversation_group(conversation.pk)
+        self.interval = settings.CHAT_WATCHER_INTERVAL_MS / 1000
+
+    async def _direct(self, frame: dict) -> None:
+        if self.sink is None:
+            return
+        try:
+            alive = await self.sink(frame)
+        except Exception:
+            alive = False
+        if not alive:
+            self.sink = None
+
+    async def _watchers(self, frame: dict) -> None:
+        if self.layer is None:
+            return
+        try:
+            await self.layer.group_send(self.group, chat_message(frame, origin=self.origin))
+        except Exception:
+            logger.warning("Could not tell watchers of conversation %s", self.conversation.pk, exc_info=True)
+
+    async def _typing(self, on: bool) -> None:
+        frame = {"type": "typing", "conversation_id": self.conversation.pk, "sender": "ai", "on": on}
+        await self._direct(frame)
+        await self._watchers(frame)
+
+    async def run(self) -> list[Message]:
+        stored: list[Message] = []
+        conversation_id = self.conversation.pk
+        index, text, flushed_at = 0, "", 0.0
+        stream_id = stream_id_for(customer_seq=self.message.seq, index=index)
+        await self._typing(True)
+        try:
+            async with aclosing(
+                turn_run(conversation=self.conversation, message=self.message, config=self.config)
+            ) as events:
+                async for event in events:
+                    if isinstance(event, Delta):
+                        offset, text = len(text), text + event.text
+                        await self._direct(
+                            {
+                                "type": "delta",
+                                "conversation_id": conversation_id,
+                                "stream_id": stream_id,
+                                "offset": offset,
+                                "text": event.text,
+                            }
+                        )
+                        now = time.monotonic()
+                        if now - flushed_at >= self.interval:
+                            await self._watchers(
+                                {
+                                    "type": "delta",
+                                    "conversation_id": conversation_id,
+                                    "stream_id": stream_id,
+                                    "offset": 0,
+                                    "text": text,
+                                }
+                            )
+                            flushed_at = now
+                    elif isinstance(event, ReplyStored):
+                        stored.append(event.message)
+                        payload = await sync_to_async(message_payload)(event.message)
+                        await self._direct(
+                            {
+                                "type": "completed",
+                                "conversation_id": conversation_id,
+                                "stream_id": event.stream_id,
+                                "message": payload,
+                            }
+                        )
+                        if self.sink is not None:
+                            await sync_to_async(_mark_delivered)(self.conversation, event.message.seq)
+                        index += 1
+                        stream_id = stream_id_for(customer_seq=self.message.seq, index=index)
+                        text = ""
+        except Exception:
+            # The customer's message is stored; every provider failing already ends in the
+            # offline answer, so reaching here means storage itself failed.
+            logger.exception("The reply to message %s could not be completed", self.message.pk)
+            await self._direct(
+                {
+                    "type": "error",
+                    "code": "reply_failed",
+                    "detail": "Sorry, the assistant could not answer just now. Your message is saved; "
+                    "please try again in a moment.",
+                }
+            )
+        finally:
+            await self._typing(False)
+        if stored and not stored[-1].partial:
+            await sync_to_async(turn_hooks.after_reply)(
+                conversation=self.conversation, message=self.message, reply=stored[-1]
+            )
+        return stored
+
+
+def _mark_delivered(conversation: Conversation, seq: int) -> None:
+    from conversations.services import messages_mark_seen
+
+    messages_mark_seen(conversation=conversation, up_to_seq=seq, status="delivered")

@@ -1,0 +1,175 @@
+"""The widget's WebSocket (docs/protocol.md). It authenticates the workspace's public key and
+the page's origin in ``connect``, the visitor in ``hello``, and hands every frame to the
+chat session; it only joins the groups of conversations the visitor owns."""
+
+import logging
+from urllib.parse import parse_qs
+
+from asgiref.sync import sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from conversations import turn_hooks
+from conversations.chat import identity
+from conversations.chat.frames import MAX_FRAME_BYTES, FrameError, error_frame, frame_parse
+from conversations.chat.limits import RateLimited
+from conversations.chat.payloads import message_payload
+from conversations.chat.replies import reply_start
+from conversations.chat.session import ChatSession
+from conversations.errors import ConversationError
+from conversations.realtime import conversation_group
+
+logger = logging.getLogger(__name__)
+
+CLOSE_UNKNOWN_KEY = 4401
+CLOSE_ORIGIN_NOT_ALLOWED = 4403
+
+
+def _header(scope, name: bytes) -> str:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return value.decode("latin-1")
+    return ""
+
+
+class WidgetConsumer(AsyncJsonWebsocketConsumer):
+    async def connect(self):
+        self.session = None
+        self.subscribed: set[int] = set()
+        # Per conversation, the sequence numbers this socket already has (sent directly or
+        # resumed): group echoes of them are dropped.
+        self.seen: dict[int, set[int]] = {}
+        self.open = False
+        key = (parse_qs(self.scope.get("query_string", b"").decode("latin-1")).get("key") or [""])[0]
+        workspace = await sync_to_async(identity.workspace_for_public_key)(key)
+        # Accept, then close with a code: a refusal during the handshake reaches the browser
+        # as a bare failure, a close code says why.
+        await self.accept()
+        if workspace is None:
+            await self.close(code=CLOSE_UNKNOWN_KEY)
+            return
+        if not identity.origin_allowed(workspace, _header(self.scope, b"origin")):
+            await self.close(code=CLOSE_ORIGIN_NOT_ALLOWED)
+            return
+        self.session = ChatSession(workspace=workspace)
+        self.open = True
+
+    async def disconnect(self, code):
+        self.open = False
+        for conversation_id in self.subscribed:
+            await self.channel_layer.group_discard(conversation_group(conversation_id), self.channel_name)
+
+    async def send_frame(self, frame: dict) -> bool:
+        """The sink replies stream into; False once the socket is gone."""
+        if not self.open:
+            return False
+        await self.send_json(frame)
+        return True
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        if self.session is None:
+            return
+        if text_data is None or len(text_data) > MAX_FRAME_BYTES:
+            error = FrameError("Frames are JSON text of at most 64 KiB.", code="frame_too_large")
+            await self.send_json(error_frame(error))
+            return
+        try:
+            content = await self.decode_json(text_data)
+        except ValueError:
+            await self.send_json(error_frame(FrameError("Frames must be JSON text.", code="invalid_json")))
+            return
+        client_id = content.get("client_id", "") if isinstance(content, dict) else ""
+        client_id = client_id if isinstance(client_id, str) and len(client_id) <= 64 else ""
+        try:
+            frame = frame_parse(content)
+            if frame.type != "hello" and not self.session.ready:
+                raise FrameError("Send hello first.", code="hello_required")
+            await getattr(self, "frame_" + frame.type.replace(".", "_"))(frame)
+        except RateLimited as error:
+            await self.send_json(error_frame(error, client_id=client_id, retry_after=error.retry_after))
+        except ConversationError as error:
+            await self.send_json(error_frame(error, client_id=client_id))
+
+    async def _subscribe(self, conversation_id: int) -> None:
+        if conversation_id not in self.subscribed:
+            await self.channel_layer.group_add(conversation_group(conversation_id), self.channel_name)
+            self.subscribed.add(conversation_id)
+            self.seen.setdefault(conversation_id, set())
+
+    async def _send_message_frame(self, frame: dict) -> None:
+        conversation_id, seq = frame["conversation_id"], frame["message"]["seq"]
+        seen = self.seen.setdefault(conversation_id, set())
+        if seq in seen:
+            return
+        seen.add(seq)
+        await self.send_json(frame)
+
+    # --- client frames -----------------------------------------------------------------------
+
+    async def frame_hello(self, frame):
+        await self.send_json(await sync_to_async(self.session.hello)(frame))
+
+    async def frame_ping(self, frame):
+        await self.send_json({"type": "pong"})
+
+    async def frame_message_send(self, frame):
+        accepted = await sync_to_async(self.session.message_accept)(frame)
+        conversation, message = accepted.conversation, accepted.message
+        await self._subscribe(conversation.pk)
+        payload = await sync_to_async(message_payload)(message)
+        # Always answered, even when this socket has it: a re-send needs its acknowledgement.
+        self.seen.setdefault(conversation.pk, set()).add(message.seq)
+        await self.send_json({"type": "message.created", "conversation_id": conversation.pk, "message": payload})
+        if not accepted.created:
+            return
+        decision = await sync_to_async(turn_hooks.before_reply)(conversation=conversation, message=message)
+        if decision.ai_replies:
+            reply_start(conversation=conversation, message=message, sink=self._reply_sink, origin=self.channel_name)
+
+    async def _reply_sink(self, frame: dict) -> bool:
+        if frame["type"] == "completed":
+            self.seen.setdefault(frame["conversation_id"], set()).add(frame["message"]["seq"])
+        return await self.send_frame(frame)
+
+    async def frame_resume(self, frame):
+        conversation = await sync_to_async(self.session.conversation_get)(frame.conversation_id)
+        # Subscribe before reading: a message stored in between arrives twice, never zero times.
+        await self._subscribe(conversation.pk)
+        for out in await sync_to_async(self.session.resume_frames)(conversation, frame.after_seq):
+            if out["type"] == "message.created":
+                await self._send_message_frame(out)
+            else:
+                await self.send_json(out)
+        last_seq = max(self.seen[conversation.pk], default=0)
+        if last_seq:
+            await sync_to_async(self.session.delivered)(conversation.pk, last_seq)
+
+    async def frame_typing(self, frame):
+        typing = await sync_to_async(self.session.typing_frame)(frame)
+        await self.channel_layer.group_send(
+            conversation_group(typing["conversation_id"]),
+            {"type": "chat.frame", "frame": typing, "origin": self.channel_name},
+        )
+
+    async def frame_read(self, frame):
+        await sync_to_async(self.session.read)(frame)
+
+    async def frame_resolve(self, frame):
+        await self.send_json(await sync_to_async(self.session.resolve)(frame))
+
+    async def frame_csat(self, frame):
+        await self.send_json(await sync_to_async(self.session.csat)(frame))
+
+    # --- group events ------------------------------------------------------------------------
+
+    async def chat_frame(self, event):
+        if event.get("origin") == self.channel_name:
+            return
+        frame = event["frame"]
+        if frame.get("type") == "typing" and frame.get("sender") == "customer":
+            return  # the visitor's own typing, from another tab
+        if frame.get("type") == "message.created":
+            await self._send_message_frame(frame)
+            if frame["message"]["sender"] in ("ai", "agent"):
+                await sync_to_async(self.session.delivered)(frame["conversation_id"], frame["message"]["seq"])
+            return
+        await self.send_json(frame)
