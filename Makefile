@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
-.PHONY: run test install lint format stop services bench clean
+.PHONY: run test install browser lint format stop services bench clean
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("ChatAssist needs Python 3.11 or newer (found %s); set PYTHON=python3.11" % sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -20,9 +20,23 @@ run: export DEBUG ?= 1
 run: install
 	$(PY) -m chatassist.runner --host $(HOST) --port $(PORT)
 
-## The whole suite: lint, format check, pytest.
-test: install lint
+## The whole suite: lint, format check, pytest (the browser tests need Chromium, below).
+test: install lint browser
 	$(PY) -m pytest
+
+## Debian's Chromium, which Playwright drives (`playwright install` cannot download browsers
+## here). Installed when missing and we are root; otherwise say how. Browser tests skip
+## without it locally and fail in CI.
+browser:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing Chromium for the browser tests (apt-get)"; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1 \
+		|| { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }; \
+	else \
+		echo "Browser tests need Chromium at /usr/bin/chromium: run 'sudo apt-get install -y chromium'."; \
+		echo "Without it they are skipped (and fail when CI is set)."; \
+	fi
 
 lint: install
 	$(VENV)/bin/ruff check .

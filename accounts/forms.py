@@ -3,7 +3,7 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
-from accounts.models import Role, normalize_email
+from accounts.models import Role, WidgetLanguage, hex_colour, normalize_email
 from accounts.origins import parse_origins
 
 
@@ -91,3 +91,56 @@ class ApiKeyForm(forms.Form):
         initial=Role.AGENT,
         help_text="The key can do what a member with this role can do.",
     )
+
+
+MAX_SUGGESTIONS = 4
+MAX_SUGGESTION_LENGTH = 80
+
+
+class WidgetSettingsForm(forms.Form):
+    """How the widget looks and greets customers (served by GET /api/chat/config)."""
+
+    widget_color = forms.CharField(
+        label="Colour",
+        max_length=7,
+        validators=[hex_colour],
+        help_text="The launcher, header and your customers' bubbles; text on it turns dark or light to stay readable.",
+        widget=forms.TextInput(attrs={"type": "color", "class": "input-colour"}),
+    )
+    widget_language = forms.ChoiceField(
+        label="Language",
+        choices=WidgetLanguage.choices,
+        help_text="Of the widget's own buttons and messages. The assistant answers in the customer's language.",
+    )
+    widget_welcome_message = forms.CharField(
+        label="Welcome message",
+        max_length=300,
+        required=False,
+        help_text="Shown at the top of every new conversation. Markdown links and **bold** work.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    widget_suggestions = forms.CharField(
+        label="Suggested questions",
+        required=False,
+        help_text=f"One per line, at most {MAX_SUGGESTIONS}, each up to {MAX_SUGGESTION_LENGTH} characters. "
+        "Offered as buttons before the first message.",
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    widget_show_branding = forms.BooleanField(label="Show “Powered by ChatAssist”", required=False)
+
+    def clean_widget_color(self):
+        return self.cleaned_data["widget_color"].lower()
+
+    def clean_widget_suggestions(self):
+        suggestions = [line.strip() for line in self.cleaned_data["widget_suggestions"].splitlines() if line.strip()]
+        if len(suggestions) > MAX_SUGGESTIONS:
+            raise ValidationError(
+                f"At most {MAX_SUGGESTIONS} suggestions; you wrote {len(suggestions)}. Keep the ones asked most."
+            )
+        for number, suggestion in enumerate(suggestions, start=1):
+            if len(suggestion) > MAX_SUGGESTION_LENGTH:
+                raise ValidationError(
+                    f"Suggestion {number} is {len(suggestion)} characters long; "
+                    f"keep each to {MAX_SUGGESTION_LENGTH} at most."
+                )
+        return suggestions

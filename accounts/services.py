@@ -51,6 +51,37 @@ def workspace_update(*, workspace: Workspace, name: str, allowed_origins: list[s
 
 
 @transaction.atomic
+def workspace_update_widget(
+    *,
+    workspace: Workspace,
+    widget_color: str,
+    widget_language: str,
+    widget_welcome_message: str,
+    widget_suggestions: list[str],
+    widget_show_branding: bool,
+) -> Workspace:
+    """The widget's look and greeting; widgets pick it up from /api/chat/config on their next load."""
+    workspace.widget_color = widget_color
+    workspace.widget_language = widget_language
+    workspace.widget_welcome_message = widget_welcome_message.strip()
+    workspace.widget_suggestions = widget_suggestions
+    workspace.widget_show_branding = widget_show_branding
+    workspace.full_clean(
+        exclude=[field.name for field in Workspace._meta.fields if not field.name.startswith("widget_")]
+    )
+    workspace.save(
+        update_fields=[
+            "widget_color",
+            "widget_language",
+            "widget_welcome_message",
+            "widget_suggestions",
+            "widget_show_branding",
+        ]
+    )
+    return workspace
+
+
+@transaction.atomic
 def workspace_rotate_identity_secret(*, workspace: Workspace) -> Workspace:
     """A new identity-verification secret; identities signed with the old one stop verifying."""
     from accounts.models import generate_identity_secret

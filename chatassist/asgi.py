@@ -34,3 +34,20 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+
+def _warm_up_embeddings() -> None:
+    """Load the local embedding model now, in a thread, rather than inside the first
+    customer's turn: loading takes seconds and holds the GIL, which would stall every socket
+    of this process (and keep the first customer waiting)."""
+    from django.conf import settings
+
+    if settings.EMBEDDINGS_BACKEND == "local":
+        import threading
+
+        from knowledge.embeddings import load_local_model
+
+        threading.Thread(target=load_local_model, name="embeddings-warm-up", daemon=True).start()
+
+
+_warm_up_embeddings()

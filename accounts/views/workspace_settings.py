@@ -1,21 +1,40 @@
-"""Workspace settings: name, widget origins, the identity secret and API keys."""
+"""Workspace settings: name, widget origins, the widget's look, the identity secret and API keys."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import access, selectors, services
 from accounts.access import workspace_view
-from accounts.forms import ApiKeyForm, WorkspaceSettingsForm
+from accounts.forms import ApiKeyForm, WidgetSettingsForm, WorkspaceSettingsForm
 
 
-def _settings_page(request, *, form=None, api_key_form=None, new_api_key=None, status=200):
+def _widget_form(workspace) -> WidgetSettingsForm:
+    return WidgetSettingsForm(
+        initial={
+            "widget_color": workspace.widget_color,
+            "widget_language": workspace.widget_language,
+            "widget_welcome_message": workspace.widget_welcome_message,
+            "widget_suggestions": "\n".join(workspace.widget_suggestions),
+            "widget_show_branding": workspace.widget_show_branding,
+        }
+    )
+
+
+def _settings_page(
+    request, *, form=None, widget_form=None, widget_saved=False, api_key_form=None, new_api_key=None, status=200
+):
     workspace = request.workspace
     form = form or WorkspaceSettingsForm(
         initial={"name": workspace.name, "allowed_origins": "\n".join(workspace.allowed_origins)}
     )
     context = {
         "form": form,
+        "widget_form": widget_form or _widget_form(workspace),
+        "widget_saved": widget_saved,
+        "widget_script_url": f"{settings.PUBLIC_URL}/static/widget/chatassist.js",
         "api_key_form": api_key_form or ApiKeyForm(),
         "api_keys": selectors.api_keys_of(workspace=workspace),
         "new_api_key": new_api_key,
@@ -40,6 +59,20 @@ def workspace_settings(request):
     services.workspace_update(workspace=request.workspace, **form.cleaned_data)
     messages.success(request, "Settings saved.")
     return redirect("settings", workspace_slug=request.workspace.slug)
+
+
+@require_POST
+@workspace_view("can_manage_settings")
+def widget_settings(request):
+    form = WidgetSettingsForm(request.POST)
+    if not form.is_valid():
+        return _settings_page(request, widget_form=form, status=422)
+    services.workspace_update_widget(workspace=request.workspace, **form.cleaned_data)
+    if request.htmx:
+        # The section is swapped in place: say so there, not in a flash the swap would not show.
+        return _settings_page(request, widget_saved=True)
+    messages.success(request, "Widget settings saved. Open widgets pick them up when their page reloads.")
+    return redirect(reverse("settings", args=[request.workspace.slug]) + "#widget")
 
 
 @require_POST

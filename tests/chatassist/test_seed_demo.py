@@ -70,3 +70,21 @@ def test_the_demo_prompt_is_the_default_written_for_pulsar(tmp_path):
         "I lost my API key, how do I reset it?",
         "Where can I download my invoices?",
     ]
+
+
+def test_seed_demo_sets_up_the_widget_and_keeps_what_an_admin_changed(tmp_path):
+    from chatassist.management.commands.seed_demo import DEMO_WIDGET
+
+    call_command("seed_demo", credentials_file=tmp_path / "credentials.json")
+    workspace = Workspace.objects.get(slug="demo")
+    assert workspace.widget_welcome_message.startswith("Hi! I'm Pulsar's assistant.")
+    assert workspace.widget_suggestions == DEMO_WIDGET["widget_suggestions"]
+    assert len(workspace.widget_suggestions) == 3
+    assert workspace.widget_color == "#6d28d9"
+
+    workspace.widget_welcome_message = "Edited by an admin."
+    workspace.save()
+    call_command("seed_demo", credentials_file=tmp_path / "credentials.json")
+    workspace.refresh_from_db()
+    assert workspace.widget_welcome_message == "Edited by an admin."
+    assert workspace.widget_suggestions == DEMO_WIDGET["widget_suggestions"]

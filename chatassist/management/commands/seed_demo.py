@@ -1,7 +1,9 @@
-"""``manage.py seed_demo``: the "Demo" workspace with an admin, an agent and a viewer, and
-the help centre of its product, Pulsar, indexed in its knowledge base.
+"""``manage.py seed_demo``: the "Demo" workspace with an admin, an agent and a viewer, the
+help centre of its product, Pulsar, indexed in its knowledge base, and its widget (shown on
+/demo/) greeting customers with Pulsar's questions.
 
-Idempotent: articles already present (by title) are left alone. New users get random
+Idempotent: articles already present (by title) are left alone; widget settings an admin has
+changed are kept. New users get random
 passwords, printed once; with ``--credentials-file`` they are also kept in that file
 (mode 600) so that the next ``make run`` can print them again."""
 
@@ -25,6 +27,15 @@ DEMO_USERS = [
     ("viewer@demo.chatassist.test", "Vic Viewer", Role.VIEWER),
 ]
 DEMO_PRODUCT = "Pulsar"
+DEMO_WIDGET = {
+    "widget_color": "#6d28d9",
+    "widget_welcome_message": "Hi! I'm Pulsar's assistant. Ask me about tracking, funnels, billing or your account.",
+    "widget_suggestions": [
+        "How do I reset my API key?",
+        "Where can I download my invoices?",
+        "What's included in the Growth plan?",
+    ],
+}
 # One Markdown file per article; its first "# " line is the title.
 HELP_CENTRE_DIR = Path(__file__).resolve().parents[2] / "demo_content" / "help_centre"
 
@@ -63,6 +74,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo workspace {state}. Log in with:\n" + "\n".join(lines))
         if created:
             self._seed_prompt(workspace)
+        seed_demo_widget(workspace)
         self._seed_help_centre(workspace)
 
     def _seed_prompt(self, workspace: Workspace) -> None:
@@ -111,6 +123,19 @@ class Command(BaseCommand):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.touch(mode=0o600)
         path.write_text(json.dumps(credentials, indent=2))
+
+
+def seed_demo_widget(workspace: Workspace) -> Workspace:
+    """Pulsar's colour, greeting and suggestions, for each setting still at its default."""
+    changed = []
+    for name, value in DEMO_WIDGET.items():
+        default = Workspace._meta.get_field(name).get_default()
+        if getattr(workspace, name) == default:
+            setattr(workspace, name, value)
+            changed.append(name)
+    if changed:
+        workspace.save(update_fields=changed)
+    return workspace
 
 
 def article_title(content: bytes) -> str:
