@@ -8,15 +8,13 @@ from urllib.parse import parse_qs
 from asgiref.sync import sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from conversations import turn_hooks
 from conversations.chat import identity
 from conversations.chat.frames import MAX_FRAME_BYTES, FrameError, error_frame, frame_parse
 from conversations.chat.limits import RateLimited
-from conversations.chat.payloads import message_payload
 from conversations.chat.replies import reply_start
 from conversations.chat.session import ChatSession
 from conversations.errors import ConversationError
-from conversations.realtime import conversation_group
+from conversations.realtime import chat_message, conversation_group
 
 logger = logging.getLogger(__name__)
 
@@ -115,15 +113,14 @@ class WidgetConsumer(AsyncJsonWebsocketConsumer):
         accepted = await sync_to_async(self.session.message_accept)(frame)
         conversation, message = accepted.conversation, accepted.message
         await self._subscribe(conversation.pk)
-        payload = await sync_to_async(message_payload)(message)
         # Always answered, even when this socket has it: a re-send needs its acknowledgement.
         self.seen.setdefault(conversation.pk, set()).add(message.seq)
-        await self.send_json({"type": "message.created", "conversation_id": conversation.pk, "message": payload})
-        if not accepted.created:
-            return
-        decision = await sync_to_async(turn_hooks.before_reply)(conversation=conversation, message=message)
-        if decision.ai_replies:
-            reply_start(conversation=conversation, message=message, sink=self._reply_sink, origin=self.channel_name)
+        try:
+            await self.send_json(accepted.frame)
+        finally:
+            # The message is stored: it is answered even if the socket just went away.
+            if accepted.ai_replies:
+                reply_start(conversation=conversation, message=message, sink=self._reply_sink, origin=self.channel_name)
 
     async def _reply_sink(self, frame: dict) -> bool:
         if frame["type"] == "completed":
@@ -146,8 +143,7 @@ class WidgetConsumer(AsyncJsonWebsocketConsumer):
     async def frame_typing(self, frame):
         typing = await sync_to_async(self.session.typing_frame)(frame)
         await self.channel_layer.group_send(
-            conversation_group(typing["conversation_id"]),
-            {"type": "chat.frame", "frame": typing, "origin": self.channel_name},
+            conversation_group(typing["conversation_id"]), chat_message(typing, origin=self.channel_name)
         )
 
     async def frame_read(self, frame):

@@ -22,16 +22,17 @@ def chat_message(frame: dict, *, origin: str = "") -> dict:
     return {"type": "chat.frame", "frame": frame, "origin": origin}
 
 
-def conversation_broadcast_on_commit(*, conversation, frame: dict, activity: bool = True) -> None:
-    """After commit: ``frame`` to everyone watching the conversation and, for the workspace's
-    console pages (the agent monitor), a small ``conversation.activity`` event."""
+def conversation_broadcast_on_commit(*, conversation, frame: dict, activity: bool = True, origin: str = "") -> None:
+    """After commit: ``frame`` to everyone watching the conversation (but ``origin``, the
+    socket that already has it) and, for the workspace's console pages (the agent monitor),
+    a small ``conversation.activity`` event."""
     conversation_id, workspace_id = conversation.pk, conversation.workspace_id
 
     def send() -> None:
         layer = get_channel_layer()
         if layer is None:
             return
-        async_to_sync(layer.group_send)(conversation_group(conversation_id), chat_message(frame))
+        async_to_sync(layer.group_send)(conversation_group(conversation_id), chat_message(frame, origin=origin))
         if activity:
             async_to_sync(layer.group_send)(
                 workspace_group(workspace_id),

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Workspace
+from conversations.chat.payloads import conversation_payload, message_payload
 from conversations.errors import ConversationError
 from conversations.models import (
     Attachment,
@@ -27,6 +28,11 @@ MAX_MESSAGE_CHARACTERS = 4000
 CLIENT_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 
 
+def _conversation_lock(conversation: Conversation) -> Conversation:
+    """The conversation's row, locked (only that row), with its workspace for the events."""
+    return Conversation.objects.select_for_update(of=("self",)).select_related("workspace").get(pk=conversation.pk)
+
+
 def event_append(*, workspace: Workspace, type: str, conversation: Conversation | None = None, payload=None) -> Event:
     """Call inside the transaction of the change the event describes."""
     return Event.objects.create(workspace=workspace, conversation=conversation, type=type, payload=payload or {})
@@ -44,14 +50,12 @@ def conversation_start(*, workspace: Workspace, contact: Contact, channel: str =
     return conversation
 
 
-def _message_created(message: Message, *, stream_id: str = "") -> None:
+def _message_created(message: Message, *, stream_id: str = "", origin: str = "") -> None:
     """Everyone watching hears of every stored message once it is committed."""
-    from conversations.chat.payloads import message_payload
-
     frame = {"type": "message.created", "conversation_id": message.conversation_id, "message": message_payload(message)}
     if stream_id:
         frame["stream_id"] = stream_id
-    conversation_broadcast_on_commit(conversation=message.conversation, frame=frame)
+    conversation_broadcast_on_commit(conversation=message.conversation, frame=frame, origin=origin)
 
 
 def message_text_clean(text: str, *, allow_empty: bool = False) -> str:
@@ -85,7 +89,7 @@ def message_receive(
         raise ConversationError("The client id must be 1–64 letters, digits or _ . : -.", code="invalid_client_id")
     # The lock orders concurrent sends to one conversation: sequence numbers stay gapless,
     # and a re-sent client id is seen by the second sender.
-    locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    locked = _conversation_lock(conversation)
     if client_id:
         existing = Message.objects.filter(conversation=locked, client_id=client_id).first()
         if existing is not None:
@@ -134,11 +138,17 @@ def _attachments_bind(*, message: Message, attachment_ids, contact_id: int) -> N
 
 @transaction.atomic
 def message_store_ai_reply(
-    *, conversation: Conversation, text: str, result=None, partial: bool = False, stream_id: str = ""
+    *,
+    conversation: Conversation,
+    text: str,
+    result=None,
+    partial: bool = False,
+    stream_id: str = "",
+    origin: str = "",
 ) -> Message:
     """Store what the assistant said: the final answer with its accounting, or the text of a
     stream that broke off (``partial``; the answer that followed is its own message)."""
-    locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    locked = _conversation_lock(conversation)
     locked.last_seq += 1
     locked.last_message_at = timezone.now()
     locked.save(update_fields=["last_seq", "last_message_at"])
@@ -184,7 +194,8 @@ def message_store_ai_reply(
             "confidence": message.confidence,
         },
     )
-    _message_created(message, stream_id=stream_id)
+    # The socket that asked (``origin``) gets it as ``completed``, not a second time here.
+    _message_created(message, stream_id=stream_id, origin=origin)
     return message
 
 
@@ -208,8 +219,6 @@ def messages_mark_seen(*, conversation: Conversation, up_to_seq: int, status: st
 
 
 def _conversation_updated(conversation: Conversation) -> None:
-    from conversations.chat.payloads import conversation_payload
-
     frame = {"type": "conversation.updated", "conversation": conversation_payload(conversation)}
     conversation_broadcast_on_commit(conversation=conversation, frame=frame)
 
@@ -217,7 +226,7 @@ def _conversation_updated(conversation: Conversation) -> None:
 @transaction.atomic
 def conversation_resolve_by_customer(*, conversation: Conversation) -> Conversation:
     """The customer says the answer solved it. Resolved by the AI unless an agent answered."""
-    locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    locked = _conversation_lock(conversation)
     if locked.status in (ConversationStatus.RESOLVED, ConversationStatus.CLOSED):
         return locked
     agent_answered = locked.messages.filter(sender=Sender.AGENT).exists()
@@ -244,7 +253,7 @@ def conversation_rate(*, conversation: Conversation, score: int, comment: str = 
     replaces the first (people change their minds)."""
     if not 1 <= score <= 5:
         raise ConversationError("The rating must be from 1 to 5 stars.", code="invalid_score")
-    locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    locked = _conversation_lock(conversation)
     if locked.status not in (ConversationStatus.RESOLVED, ConversationStatus.CLOSED):
         raise ConversationError(
             "A conversation can be rated once it is resolved.", code="conversation_not_resolved", status=409

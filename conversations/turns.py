@@ -59,8 +59,9 @@ def _turn_inputs(conversation: Conversation, message: Message):
 
 
 async def turn_run(
-    *, conversation: Conversation, message: Message, config=None
+    *, conversation: Conversation, message: Message, config=None, origin: str = ""
 ) -> AsyncIterator[Delta | Interrupted | ReplyStored]:
+    """``origin``: the channel of the socket that asked, which gets the replies itself."""
     workspace, prompt_version, history = await sync_to_async(_turn_inputs)(conversation, message)
     index = 0
     async for event in prompt_version_run(
@@ -78,13 +79,13 @@ async def turn_run(
             if event.text_so_far.strip():
                 stream_id = stream_id_for(customer_seq=message.seq, index=index)
                 stored = await sync_to_async(services.message_store_ai_reply)(
-                    conversation=conversation, text=event.text_so_far, partial=True, stream_id=stream_id
+                    conversation=conversation, text=event.text_so_far, partial=True, stream_id=stream_id, origin=origin
                 )
                 index += 1
                 yield ReplyStored(stored, stream_id)
         elif isinstance(event, CompletionResult):
             stream_id = stream_id_for(customer_seq=message.seq, index=index)
             stored = await sync_to_async(services.message_store_ai_reply)(
-                conversation=conversation, text=event.text, result=event, stream_id=stream_id
+                conversation=conversation, text=event.text, result=event, stream_id=stream_id, origin=origin
             )
             yield ReplyStored(stored, stream_id)

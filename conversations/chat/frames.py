@@ -3,14 +3,13 @@
 ``frame_parse`` turns a decoded JSON value into a ``Frame`` or raises ``FrameError`` with
 the protocol's code and a sentence; the socket stays open and answers with ``error``."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from conversations.errors import ConversationError
-from conversations.services import CLIENT_ID
+from conversations.services import CLIENT_ID, MAX_CSAT_COMMENT
 
 MAX_FRAME_BYTES = 64 * 1024
 MAX_ATTACHMENTS_PER_MESSAGE = 5
-MAX_CSAT_COMMENT = 1000
 MAX_ID = 2**63 - 1
 
 
@@ -35,7 +34,6 @@ class Frame:
     name: str = ""
     email: str = ""
     locale: str = ""
-    extra: dict = field(default_factory=dict)
 
 
 def _integer(content: dict, name: str, *, required: bool = True, minimum: int = 0) -> int | None:

@@ -18,7 +18,6 @@ from rest_framework.request import Request
 
 from accounts.api_auth import ApiKeyAuthentication
 from chatassist.api import json_error
-from conversations import turn_hooks
 from conversations.attachments import attachment_upload
 from conversations.chat import identity
 from conversations.chat.frames import MAX_FRAME_BYTES, FrameError, error_frame, frame_parse
@@ -28,7 +27,7 @@ from conversations.chat.replies import reply_start
 from conversations.chat.session import ChatSession
 from conversations.errors import ConversationError
 from conversations.models import Attachment, Channel, Message, Sender
-from conversations.realtime import conversation_group
+from conversations.realtime import chat_message, conversation_group
 
 KEEPALIVE_SECONDS = 15
 # An event stream ends after this long; the client reconnects with Last-Event-ID.
@@ -211,14 +210,7 @@ async def send(request: HttpRequest):
         accepted = await sync_to_async(session.message_accept)(frame)
     except ConversationError as error:
         return _error_response(error, client_id=client_id)
-    payload = await sync_to_async(message_payload)(accepted.message)
-    created = {"type": "message.created", "conversation_id": accepted.conversation.pk, "message": payload}
-    replies_expected = (
-        accepted.created
-        and (
-            await sync_to_async(turn_hooks.before_reply)(conversation=accepted.conversation, message=accepted.message)
-        ).ai_replies
-    )
+    created, payload, replies_expected = accepted.frame, accepted.frame["message"], accepted.ai_replies
     if "text/event-stream" in request.headers.get("Accept", ""):
         return _event_stream(_send_stream(accepted, created, replies_expected))
     replies = []
@@ -359,9 +351,7 @@ async def frame(request: HttpRequest):
         return JsonResponse({"frames": await sync_to_async(session.resume_frames)(conversation, parsed.after_seq)})
     if parsed.type == "typing":
         typing = await sync_to_async(session.typing_frame)(parsed)
-        await get_channel_layer().group_send(
-            conversation_group(typing["conversation_id"]), {"type": "chat.frame", "frame": typing, "origin": ""}
-        )
+        await get_channel_layer().group_send(conversation_group(typing["conversation_id"]), chat_message(typing))
         return JsonResponse({"frames": []})
     if parsed.type == "read":
         await sync_to_async(session.read)(parsed)

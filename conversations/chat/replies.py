@@ -23,6 +23,7 @@ from conversations import turn_hooks
 from conversations.chat.payloads import message_payload
 from conversations.models import Conversation, Message
 from conversations.realtime import chat_message, conversation_group
+from conversations.services import messages_mark_seen
 from conversations.turns import ReplyStored, stream_id_for, turn_run
 
 logger = logging.getLogger(__name__)
@@ -85,7 +86,7 @@ class ReplyRun:
         await self._typing(True)
         try:
             async with aclosing(
-                turn_run(conversation=self.conversation, message=self.message, config=self.config)
+                turn_run(conversation=self.conversation, message=self.message, config=self.config, origin=self.origin)
             ) as events:
                 async for event in events:
                     if isinstance(event, Delta):
@@ -149,6 +150,4 @@ class ReplyRun:
 
 
 def _mark_delivered(conversation: Conversation, seq: int) -> None:
-    from conversations.services import messages_mark_seen
-
     messages_mark_seen(conversation=conversation, up_to_seq=seq, status="delivered")

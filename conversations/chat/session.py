@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import OuterRef, Subquery
 
 from accounts.models import Workspace
-from conversations import services
+from conversations import services, turn_hooks
 from conversations.chat import identity, limits
 from conversations.chat.frames import Frame
 from conversations.chat.payloads import conversation_payload, conversation_summary, message_payload
@@ -35,6 +35,10 @@ class Accepted:
     conversation: Conversation
     message: Message
     created: bool
+    # The ``message.created`` frame that acknowledges it.
+    frame: dict
+    # Whether the AI answers it (new, and the pre-reply escalation hook lets it).
+    ai_replies: bool
 
 
 class ChatSession:
@@ -121,12 +125,24 @@ class ChatSession:
 
     def message_accept(self, frame: Frame) -> Accepted:
         """Store the customer's message — first, before anything that can fail — or return the
-        one already stored under this client id. The rate limit counts new messages only."""
+        one already stored under this client id; with its acknowledgement frame and whether the
+        AI answers, in the same trip to the database thread."""
+        conversation, message, created = self._message_store(frame)
+        ai_replies = created and turn_hooks.before_reply(conversation=conversation, message=message).ai_replies
+        acknowledgement = {
+            "type": "message.created",
+            "conversation_id": conversation.pk,
+            "message": message_payload(message),
+        }
+        return Accepted(conversation, message, created, acknowledgement, ai_replies)
+
+    def _message_store(self, frame: Frame) -> tuple[Conversation, Message, bool]:
+        """The rate limit counts new messages only."""
         if frame.conversation_id is not None:
             conversation = self.conversation_get(frame.conversation_id)
             existing = Message.objects.filter(conversation=conversation, client_id=frame.client_id).first()
             if existing is not None:
-                return Accepted(conversation, existing, created=False)
+                return conversation, existing, False
             limits.message_rate_check(workspace_id=self.workspace.pk, contact_id=conversation.contact_id)
             message, created = services.message_receive(
                 conversation=conversation,
@@ -134,7 +150,7 @@ class ChatSession:
                 client_id=frame.client_id,
                 attachment_ids=frame.attachment_ids,
             )
-            return Accepted(message.conversation, message, created)
+            return message.conversation, message, created
         contact = self.visitor.contact_ensure()
         with transaction.atomic():
             # The first message of a conversation may be re-sent before its conversation id
@@ -146,7 +162,7 @@ class ChatSession:
                 .first()
             )
             if existing is not None:
-                return Accepted(existing.conversation, existing, created=False)
+                return existing.conversation, existing, False
             limits.message_rate_check(workspace_id=self.workspace.pk, contact_id=contact.pk)
             services.message_text_clean(frame.text, allow_empty=bool(frame.attachment_ids))  # refuse before starting
             conversation = services.conversation_start(workspace=self.workspace, contact=contact, channel=self.channel)
@@ -156,7 +172,7 @@ class ChatSession:
                 client_id=frame.client_id,
                 attachment_ids=frame.attachment_ids,
             )
-        return Accepted(message.conversation, message, created)
+        return message.conversation, message, created
 
     def messages_after(self, conversation: Conversation, after_seq: int, *, limit: int = PAGE_SIZE) -> list[dict]:
         messages = (

@@ -163,6 +163,13 @@ def test_bad_requests_get_a_code_and_a_sentence(shop):
         "message_too_long",
         "x2",
     )
+    forged_identity = client.post(
+        "/api/chat/hello",
+        json.dumps({"identity": {"user_id": "user-42", "user_hash": "0" * 64}}),
+        content_type="application/json",
+        **widget_headers(shop),
+    )
+    assert (forged_identity.status_code, forged_identity.json()["code"]) == (401, "identity_invalid")
     unknown_frame = client.post(
         "/api/chat/frame", json.dumps({"type": "shout"}), content_type="application/json", **widget_headers(shop, token)
     )

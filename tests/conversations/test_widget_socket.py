@@ -123,6 +123,11 @@ def test_a_turn_streams_to_the_socket_that_asked_and_ends_with_the_stored_reply(
         assert completed["message"]["text"] == text.strip()
         assert completed["message"]["citations"]
         typing = [f for f in frames if f["type"] == "typing"]
+        # The asker has the reply as ``completed``; the group's copy is not echoed back to it.
+        later = []
+        while not await communicator.receive_nothing(timeout=0.5):
+            later.append(await communicator.receive_json_from())
+        assert not [f for f in later if f["type"] in ("message.created", "completed")], later
         assert typing[0] == {
             "type": "typing",
             "conversation_id": created["conversation_id"],
