@@ -10,9 +10,14 @@ from pathlib import Path
 
 import pytest
 from django.db import connections
+from playwright.sync_api import expect
 
 from tests.factories import make_workspace
 from tests.live_servers import live_daphne  # noqa: F401  (the fixture, for the tests here)
+
+# Waiting for something to appear is not timing it: on a loaded two-core CI machine an
+# upload and a streamed reply can take longer than Playwright's 5 s default.
+expect.set_options(timeout=15_000)
 
 CHROMIUM = Path("/usr/bin/chromium")
 INSTALL_HINT = "run `make test` as root, or `apt-get install -y chromium`"
