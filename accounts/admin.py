@@ -1,7 +1,9 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Count
 
+from accounts.business_hours import timezone_choices
 from accounts.models import ApiKey, Invitation, Membership, User, Workspace
 
 
@@ -29,7 +31,18 @@ class UserAdmin(DjangoUserAdmin):
 
 @admin.register(Workspace)
 class WorkspaceAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "member_count", "seat_limit", "monthly_token_budget", "public_key", "created_at"]
+    list_display = [
+        "name",
+        "slug",
+        "member_count",
+        "seat_limit",
+        "monthly_token_budget",
+        "business_hours_enabled",
+        "timezone",
+        "public_key",
+        "created_at",
+    ]
+    list_filter = ["business_hours_enabled"]
     search_fields = ["name", "slug", "public_key"]
     readonly_fields = ["public_key", "created_at"]
     # The identity secret is encrypted at rest and never shown here.
@@ -38,6 +51,18 @@ class WorkspaceAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(member_total=Count("memberships"))
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # A select of the zones this server knows, rather than a free-text name to misspell;
+        # business_hours stays JSON, checked by the model's validator (accounts/business_hours.py).
+        if db_field.name == "timezone":
+            return forms.ChoiceField(
+                choices=[(name, name) for name in timezone_choices()],
+                label="Time zone",
+                help_text=db_field.help_text,
+                initial=db_field.default,
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     @admin.display(description="Members", ordering="member_total")
     def member_count(self, workspace):

@@ -3,11 +3,11 @@
 It authenticates in ``connect`` (session user, membership) and checks the membership again
 before forwarding each event, so a member removed mid-session stops hearing anything."""
 
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from accounts.models import Membership
 from accounts.realtime import workspace_group
+from chatassist.db_threads import run_db
 
 CLOSE_NOT_ALLOWED = 4403
 
@@ -46,15 +46,29 @@ class WorkspaceConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "pong"})
 
     async def workspace_event(self, message):
-        if not await self._still_member():
+        membership = await self._current_membership()
+        if membership is None:
             await self.close(code=CLOSE_NOT_ALLOWED)
             return
-        await self.send_json(message["event"])
+        event = message["event"]
+        if event.get("type") == "conversation.activity" and not membership.can_view_conversations:
+            # Viewers see that something happened, never what a customer wrote.
+            event = {"type": event["type"], "conversation_id": event.get("conversation_id")}
+        await self.send_json(event)
 
-    @database_sync_to_async
-    def _membership(self, user, slug):
-        return Membership.objects.select_related("workspace").filter(user=user, workspace__slug=slug).first()
+    # On the chat's database threads, which keep their connections: a check per event would
+    # otherwise open a PostgreSQL connection per event (CONN_MAX_AGE=0), ~20 ms each.
+    async def _membership(self, user, slug):
+        return await run_db(_membership_find, user, slug)
 
-    @database_sync_to_async
-    def _still_member(self) -> bool:
-        return Membership.objects.filter(pk=self.membership.pk).exists()
+    async def _current_membership(self) -> Membership | None:
+        return await run_db(_membership_current, self.membership.pk)
+
+
+def _membership_find(user, slug):
+    return Membership.objects.select_related("workspace").filter(user=user, workspace__slug=slug).first()
+
+
+def _membership_current(membership_id: int) -> Membership | None:
+    """Re-read on every event: a member removed or made a viewer mid-session hears less at once."""
+    return Membership.objects.filter(pk=membership_id).first()

@@ -3,6 +3,7 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
+from accounts.business_hours import WEEKDAYS, format_day, parse_day, timezone_choices
 from accounts.models import Role, WidgetLanguage, hex_colour, normalize_email
 from accounts.origins import parse_origins
 
@@ -144,3 +145,90 @@ class WidgetSettingsForm(forms.Form):
                     f"keep each to {MAX_SUGGESTION_LENGTH} at most."
                 )
         return suggestions
+
+
+class BusinessHoursForm(forms.Form):
+    """When a person can answer, one text field per weekday (``hours_0`` is Monday), and what
+    customers are told outside those hours. ``cleaned_data`` holds exactly the arguments of
+    ``services.workspace_update_business_hours``."""
+
+    business_hours_enabled = forms.BooleanField(
+        label="Use business hours",
+        required=False,
+        help_text="Off: the team always counts as in, and customers are told the usual reply time.",
+    )
+    timezone = forms.ChoiceField(label="Time zone", help_text="The hours below are wall-clock times in this zone.")
+    after_hours_message = forms.CharField(
+        label="After-hours message",
+        max_length=1000,
+        help_text="Sent to a customer who asks for a person outside business hours.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    human_reply_expectation_minutes = forms.IntegerField(
+        label="Typical reply time (minutes)",
+        min_value=1,
+        max_value=1440,
+        help_text="Inside business hours customers read “A person usually replies within 5 minutes.”",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["timezone"].choices = [(name, name) for name in timezone_choices()]
+        # Declared here, after the fields above, so that the days render as rows of their own.
+        for weekday, day in enumerate(WEEKDAYS):
+            self.fields[f"open_{weekday}"] = forms.BooleanField(label=f"Open on {day}", required=False)
+            self.fields[f"hours_{weekday}"] = forms.CharField(
+                label=f"{day} hours",
+                required=False,
+                max_length=200,
+                widget=forms.TextInput(attrs={"placeholder": "09:00-12:00, 13:00-17:00", "spellcheck": "false"}),
+            )
+
+    @classmethod
+    def for_workspace(cls, workspace) -> "BusinessHoursForm":
+        initial = {
+            "business_hours_enabled": workspace.business_hours_enabled,
+            "timezone": workspace.timezone,
+            "after_hours_message": workspace.after_hours_message,
+            "human_reply_expectation_minutes": workspace.human_reply_expectation_minutes,
+        }
+        for weekday, intervals in enumerate(workspace.business_hours):
+            initial[f"open_{weekday}"] = bool(intervals)
+            initial[f"hours_{weekday}"] = format_day(intervals)
+        return cls(initial=initial)
+
+    def days(self) -> list[dict]:
+        """One row per weekday for the template: its name and its two fields."""
+        return [
+            {"name": day, "open": self[f"open_{weekday}"], "hours": self[f"hours_{weekday}"]}
+            for weekday, day in enumerate(WEEKDAYS)
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        week = []
+        for weekday, day in enumerate(WEEKDAYS):
+            is_open, text = cleaned.pop(f"open_{weekday}", False), cleaned.pop(f"hours_{weekday}", None)
+            if text is None:  # the field's own error is already shown
+                continue
+            if not is_open:
+                week.append([])  # closed: whatever is written beside it is not kept
+                continue
+            if not text.strip():
+                self.add_error(
+                    f"hours_{weekday}",
+                    f"{day} is ticked open but has no hours; write them like 09:00-17:00, or untick it.",
+                )
+                continue
+            try:
+                week.append(parse_day(text, weekday=weekday))
+            except ValidationError as error:
+                self.add_error(f"hours_{weekday}", error)
+        if len(week) == len(WEEKDAYS):
+            if cleaned.get("business_hours_enabled") and not any(week):
+                raise ValidationError(
+                    "Business hours are on, but every day is closed: customers would always be told the team is "
+                    "away. Open at least one day, or turn business hours off."
+                )
+            cleaned["business_hours"] = week
+        return cleaned

@@ -8,11 +8,12 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.contrib.postgres.fields import ArrayField
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from accounts.business_hours import default_business_hours, validate_business_hours, validate_timezone_name
 from accounts.encryption import EncryptedTextField
 
 
@@ -162,6 +163,12 @@ def default_seat_limit() -> int:
     return settings.DEFAULT_SEAT_LIMIT
 
 
+DEFAULT_AFTER_HOURS_MESSAGE = (
+    "Thanks for your message! Our team is away right now; a person will reply as soon as we're back. "
+    "In the meantime, the AI assistant can still help with most questions."
+)
+
+
 class Workspace(models.Model):
     """The tenant: one company and everything it owns."""
 
@@ -201,6 +208,32 @@ class Workspace(models.Model):
         help_text="Up to four quick replies the widget offers before the first message.",
     )
     widget_show_branding = models.BooleanField(default=True, help_text="Show “Powered by ChatAssist” in the widget.")
+    # When a person can answer (accounts/business_hours.py, docs/business-hours.md).
+    timezone = models.CharField(
+        max_length=64,
+        default="UTC",
+        validators=[validate_timezone_name],
+        help_text="IANA time zone of the business hours, e.g. Europe/Berlin.",
+    )
+    business_hours = models.JSONField(
+        default=default_business_hours,
+        validators=[validate_business_hours],
+        help_text='Seven days, Monday first, each a list of ["HH:MM", "HH:MM"] intervals; [] = closed. '
+        'An end before its start runs past midnight; "24:00" ends the day.',
+    )
+    business_hours_enabled = models.BooleanField(
+        default=False, help_text="Off: the team always counts as in, whatever the hours say."
+    )
+    after_hours_message = models.TextField(
+        max_length=1000,
+        default=DEFAULT_AFTER_HOURS_MESSAGE,
+        help_text="Sent to a customer who asks for a person outside business hours.",
+    )
+    human_reply_expectation_minutes = models.PositiveIntegerField(
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(1440)],
+        help_text="The typical wait for a person inside business hours, in minutes; customers are told it.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -81,6 +81,42 @@ def workspace_update_widget(
     return workspace
 
 
+BUSINESS_HOURS_FIELDS = (
+    "business_hours_enabled",
+    "timezone",
+    "business_hours",
+    "after_hours_message",
+    "human_reply_expectation_minutes",
+)
+
+
+@transaction.atomic
+def workspace_update_business_hours(
+    *,
+    workspace: Workspace,
+    business_hours_enabled: bool,
+    timezone: str,
+    business_hours: list[list[list[str]]],
+    after_hours_message: str,
+    human_reply_expectation_minutes: int,
+) -> Workspace:
+    """When a person can answer, and what customers are told outside those hours.
+
+    ``business_hours`` is the stored shape (accounts/business_hours.py); the fields are checked
+    with the model's validators, so a bad zone or schedule raises ``ValidationError`` and
+    nothing is saved."""
+    workspace.business_hours_enabled = business_hours_enabled
+    workspace.timezone = timezone
+    workspace.business_hours = business_hours
+    workspace.after_hours_message = after_hours_message.strip()
+    workspace.human_reply_expectation_minutes = human_reply_expectation_minutes
+    workspace.full_clean(
+        exclude=[field.name for field in Workspace._meta.fields if field.name not in BUSINESS_HOURS_FIELDS]
+    )
+    workspace.save(update_fields=list(BUSINESS_HOURS_FIELDS))
+    return workspace
+
+
 @transaction.atomic
 def workspace_rotate_identity_secret(*, workspace: Workspace) -> Workspace:
     """A new identity-verification secret; identities signed with the old one stop verifying."""

@@ -13,6 +13,7 @@ urlpatterns = [
     path("team/invitations/<int:invitation_id>/resend/", team.invitation_resend, name="invitation_resend"),
     path("settings/", workspace_settings.workspace_settings, name="settings"),
     path("settings/widget/", workspace_settings.widget_settings, name="widget_settings"),
+    path("settings/business-hours/", workspace_settings.business_hours_settings, name="business_hours_settings"),
     path("settings/identity-secret/reveal/", workspace_settings.identity_secret_reveal, name="identity_secret_reveal"),
     path("settings/identity-secret/rotate/", workspace_settings.identity_secret_rotate, name="identity_secret_rotate"),
     path("settings/api-keys/", workspace_settings.api_key_create, name="api_key_create"),

@@ -16,8 +16,11 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.urls import path  # noqa: E402
 
-from accounts.routing import websocket_urlpatterns as console_websocket_urlpatterns  # noqa: E402
+from accounts.routing import websocket_urlpatterns as workspace_websocket_urlpatterns  # noqa: E402
+from conversations.routing import console_websocket_urlpatterns as monitor_websocket_urlpatterns  # noqa: E402
 from conversations.routing import websocket_urlpatterns as widget_websocket_urlpatterns  # noqa: E402
+
+console_websocket_urlpatterns = [*workspace_websocket_urlpatterns, *monitor_websocket_urlpatterns]
 
 application = ProtocolTypeRouter(
     {
@@ -37,17 +40,11 @@ application = ProtocolTypeRouter(
 
 
 def _warm_up_embeddings() -> None:
-    """Load the local embedding model now, in a thread, rather than inside the first
-    customer's turn: loading takes seconds and holds the GIL, which would stall every socket
-    of this process (and keep the first customer waiting)."""
-    from django.conf import settings
+    """Start the process that embeds customers' questions now (it loads the model, about
+    5 s), rather than inside the first customer's turn."""
+    from knowledge.query_vectors import warm_up
 
-    if settings.EMBEDDINGS_BACKEND == "local":
-        import threading
-
-        from knowledge.embeddings import load_local_model
-
-        threading.Thread(target=load_local_model, name="embeddings-warm-up", daemon=True).start()
+    warm_up()
 
 
 _warm_up_embeddings()

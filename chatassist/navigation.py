@@ -29,6 +29,7 @@ SECTIONS = (
         "Chat monitor",
         "can_view_conversations",
         "Live conversations as the assistant answers them, with take-over, replies and internal notes.",
+        built=True,
     ),
     Section(
         "knowledge",
@@ -46,10 +47,18 @@ SECTIONS = (
         built=True,
     ),
     Section(
+        "rules",
+        "Escalation rules",
+        "can_edit_rules",
+        "Rules that hand conversations to people, each with a priority, a reason and a record.",
+        built=True,
+    ),
+    Section(
         "escalations",
         "Escalations",
         "can_view_conversations",
-        "Rules that hand conversations to people, each with a priority, a reason and a record; and the queue.",
+        "The queue of conversations handed to people by the escalation rules, most urgent first, "
+        "each with its reason, waiting time and handoff summary.",
     ),
     Section(
         "analytics",

@@ -139,6 +139,7 @@ INSTALLED_APPS = [
     "knowledge",
     "prompts",
     "conversations",
+    "escalations",
 ]
 
 MIDDLEWARE = [
@@ -242,6 +243,9 @@ CHAT_MESSAGES_PER_MINUTE = env.int("CHAT_MESSAGES_PER_MINUTE", default=20)
 CHAT_ATTACHMENT_MAX_BYTES = env.int("CHAT_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 # How often watchers (other tabs, the agent monitor) get a streaming reply's text so far.
 CHAT_WATCHER_INTERVAL_MS = env.int("CHAT_WATCHER_INTERVAL_MS", default=200)
+# Threads per server process for the chat's database work, each keeping one connection
+# (chatassist/db_threads.py); the query embedding gets its own thread (knowledge/query_vectors.py).
+CHAT_DB_THREADS = env.int("CHAT_DB_THREADS", default=6)
 
 # --- E-mail ---------------------------------------------------------------------------------
 # EMAIL_URL like smtp+tls://user:password@smtp.example.com:587 (or EMAIL_URL_FILE).

@@ -16,9 +16,12 @@ workspace_patterns = [
         if not section.built
     ],
     path("prompts/", include("prompts.urls")),
+    path("rules/", include("escalations.urls")),
     path("", include("accounts.urls")),
     path("knowledge/", include("knowledge.urls")),
     path("conversations/", include("conversations.urls")),
+    path("monitor/", include("conversations.monitor.urls")),
+    path("activity/", console.activity_feed, name="activity_feed"),
 ]
 
 password_reset_patterns = [

@@ -42,8 +42,18 @@ class ConversationAdmin(admin.ModelAdmin):
 
 @admin.register(Message)
 class MessageAdmin(admin.ModelAdmin):
-    list_display = ["conversation", "seq", "sender", "status", "provider", "model", "confidence", "created_at"]
-    list_filter = ["sender", "status", "provider"]
+    list_display = [
+        "conversation",
+        "seq",
+        "sender",
+        "internal",
+        "status",
+        "provider",
+        "model",
+        "confidence",
+        "created_at",
+    ]
+    list_filter = ["sender", "internal", "status", "provider"]
     list_select_related = ["conversation__contact"]
     search_fields = ["text"]
     readonly_fields = [field.name for field in Message._meta.fields]

@@ -177,6 +177,7 @@ class MessageOutputSerializer(serializers.ModelSerializer):
             "created_at",
             "author_name",
             "partial",
+            "internal",
             "provider",
             "model",
             "input_tokens",

@@ -5,9 +5,10 @@ chat session; it only joins the groups of conversations the visitor owns."""
 import logging
 from urllib.parse import parse_qs
 
-from asgiref.sync import sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from chatassist.db_threads import run_db
+from chatassist.fanout import group_send_to_others
 from conversations.chat import identity
 from conversations.chat.frames import MAX_FRAME_BYTES, FrameError, error_frame, frame_parse
 from conversations.chat.limits import RateLimited
@@ -15,6 +16,7 @@ from conversations.chat.replies import reply_start
 from conversations.chat.session import ChatSession
 from conversations.errors import ConversationError
 from conversations.realtime import chat_message, conversation_group
+from knowledge.query_vectors import query_vector_submit
 
 logger = logging.getLogger(__name__)
 
@@ -38,10 +40,11 @@ class WidgetConsumer(AsyncJsonWebsocketConsumer):
         self.seen: dict[int, set[int]] = {}
         self.open = False
         key = (parse_qs(self.scope.get("query_string", b"").decode("latin-1")).get("key") or [""])[0]
-        workspace = await sync_to_async(identity.workspace_for_public_key)(key)
-        # Accept, then close with a code: a refusal during the handshake reaches the browser
-        # as a bare failure, a close code says why.
+        # Accept first, then close with a code: a refusal during the handshake reaches the
+        # browser as a bare failure, a close code says why. Accepting before the database
+        # also keeps a busy server's handshakes from timing out behind other work.
         await self.accept()
+        workspace = await run_db(identity.workspace_for_public_key, key)
         if workspace is None:
             await self.close(code=CLOSE_UNKNOWN_KEY)
             return
@@ -104,23 +107,37 @@ class WidgetConsumer(AsyncJsonWebsocketConsumer):
     # --- client frames -----------------------------------------------------------------------
 
     async def frame_hello(self, frame):
-        await self.send_json(await sync_to_async(self.session.hello)(frame))
+        await self.send_json(await run_db(self.session.hello, frame))
 
     async def frame_ping(self, frame):
         await self.send_json({"type": "pong"})
 
     async def frame_message_send(self, frame):
-        accepted = await sync_to_async(self.session.message_accept)(frame)
+        # Embedding the question takes longer than storing it: both at once.
+        query_vector = query_vector_submit(frame.text) if frame.text else None
+        accepted = await run_db(self.session.message_accept, frame)
         conversation, message = accepted.conversation, accepted.message
         await self._subscribe(conversation.pk)
         # Always answered, even when this socket has it: a re-send needs its acknowledgement.
         self.seen.setdefault(conversation.pk, set()).add(message.seq)
         try:
             await self.send_json(accepted.frame)
+            for frame in accepted.decision.frames if accepted.decision is not None else ():
+                if frame["type"] == "message.created":
+                    await self._send_message_frame(frame)
+                else:
+                    await self.send_json(frame)
         finally:
             # The message is stored: it is answered even if the socket just went away.
             if accepted.ai_replies:
-                reply_start(conversation=conversation, message=message, sink=self._reply_sink, origin=self.channel_name)
+                reply_start(
+                    conversation=conversation,
+                    message=message,
+                    sink=self._reply_sink,
+                    origin=self.channel_name,
+                    query_vector=query_vector,
+                    decision=accepted.decision,
+                )
 
     async def _reply_sink(self, frame: dict) -> bool:
         if frame["type"] == "completed":
@@ -128,32 +145,34 @@ class WidgetConsumer(AsyncJsonWebsocketConsumer):
         return await self.send_frame(frame)
 
     async def frame_resume(self, frame):
-        conversation = await sync_to_async(self.session.conversation_get)(frame.conversation_id)
+        conversation = await run_db(self.session.conversation_get, frame.conversation_id)
         # Subscribe before reading: a message stored in between arrives twice, never zero times.
         await self._subscribe(conversation.pk)
-        for out in await sync_to_async(self.session.resume_frames)(conversation, frame.after_seq):
+        for out in await run_db(self.session.resume_frames, conversation, frame.after_seq):
             if out["type"] == "message.created":
                 await self._send_message_frame(out)
             else:
                 await self.send_json(out)
         last_seq = max(self.seen[conversation.pk], default=0)
         if last_seq:
-            await sync_to_async(self.session.delivered)(conversation.pk, last_seq)
+            await run_db(self.session.delivered, conversation.pk, last_seq)
 
     async def frame_typing(self, frame):
-        typing = await sync_to_async(self.session.typing_frame)(frame)
-        await self.channel_layer.group_send(
-            conversation_group(typing["conversation_id"]), chat_message(typing, origin=self.channel_name)
+        typing = await run_db(self.session.typing_frame, frame)
+        await group_send_to_others(
+            conversation_group(typing["conversation_id"]),
+            chat_message(typing, origin=self.channel_name),
+            origin=self.channel_name,
         )
 
     async def frame_read(self, frame):
-        await sync_to_async(self.session.read)(frame)
+        await run_db(self.session.read, frame)
 
     async def frame_resolve(self, frame):
-        await self.send_json(await sync_to_async(self.session.resolve)(frame))
+        await self.send_json(await run_db(self.session.resolve, frame))
 
     async def frame_csat(self, frame):
-        await self.send_json(await sync_to_async(self.session.csat)(frame))
+        await self.send_json(await run_db(self.session.csat, frame))
 
     # --- group events ------------------------------------------------------------------------
 
@@ -166,6 +185,6 @@ class WidgetConsumer(AsyncJsonWebsocketConsumer):
         if frame.get("type") == "message.created":
             await self._send_message_frame(frame)
             if frame["message"]["sender"] in ("ai", "agent"):
-                await sync_to_async(self.session.delivered)(frame["conversation_id"], frame["message"]["seq"])
+                await run_db(self.session.delivered, frame["conversation_id"], frame["message"]["seq"])
             return
         await self.send_json(frame)

@@ -110,6 +110,9 @@ def _facts(transcript: Transcript) -> list[tuple[str, str]]:
 
 def _heading(message: Message) -> str:
     sender = SENDER_LABELS.get(message.sender, message.sender)
+    if message.internal:
+        # For the team: exports are for agents and admins, and say which lines the customer never saw.
+        sender = "Internal note"
     if message.sender == Sender.AGENT and message.author:
         sender += f" ({message.author.display_name})"
     return f"#{message.seq} · {sender} · {_time(message.created_at)}"

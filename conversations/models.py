@@ -146,11 +146,17 @@ class Message(models.Model):
     citations = models.JSONField(default=list, blank=True)
     # Cut short by a failure mid-stream; the answer that followed is its own message.
     partial = models.BooleanField(default=False)
+    # An agent's internal note: for the team only, never sent to the customer nor to a model.
+    # Notes take no sequence number of their own (the customer's numbering stays gapless):
+    # ``seq`` is the last message's when the note was written, so it sorts after that one.
+    internal = models.BooleanField(default=False, db_default=False)
 
     class Meta:
-        ordering = ["conversation", "seq"]
+        ordering = ["conversation", "seq", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["conversation", "seq"], name="message_seq_unique"),
+            models.UniqueConstraint(
+                fields=["conversation", "seq"], condition=Q(internal=False), name="message_seq_unique"
+            ),
             models.UniqueConstraint(
                 fields=["conversation", "client_id"], condition=~Q(client_id=""), name="message_client_id_unique"
             ),
@@ -190,6 +196,14 @@ class EventType(models.TextChoices):
     CSAT_RECEIVED = "csat_received"
     # Priority, tags or topic changed by a person or an API client.
     CONVERSATION_UPDATED = "conversation_updated"
+    # An agent took the conversation (took it over, or answered it first).
+    CONVERSATION_ASSIGNED = "conversation_assigned"
+    # An agent gave the conversation back to the AI.
+    CONVERSATION_HANDED_BACK = "conversation_handed_back"
+    # An agent claimed a queued escalation (escalations/services.py).
+    ESCALATION_CLAIMED = "escalation_claimed"
+    # An agent wrote an internal note (its payload never holds the text).
+    NOTE_ADDED = "note_added"
 
 
 class Event(models.Model):

@@ -135,13 +135,14 @@ def highlighted(headline: str, start: str, stop: str) -> SafeString:
 
 def messages_of(*, conversation: Conversation, after_seq: int = 0) -> QuerySet[Message]:
     """The conversation's messages after ``after_seq``, oldest first, with their author and
-    attachments (never the attachments' bytes)."""
+    attachments (never the attachments' bytes). For the team: agents' internal notes
+    included, each after the message it was written after."""
     attachments = Attachment.objects.defer("content").order_by("pk")
     return (
         Message.objects.filter(conversation=conversation, seq__gt=after_seq)
         .select_related("author")
         .prefetch_related(Prefetch("attachments", queryset=attachments))
-        .order_by("seq")
+        .order_by("seq", "pk")
     )
 
 

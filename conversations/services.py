@@ -210,6 +210,7 @@ def messages_mark_seen(*, conversation: Conversation, up_to_seq: int, status: st
         conversation=conversation,
         seq__lte=up_to_seq,
         sender__in=[Sender.AI, Sender.AGENT],
+        internal=False,
         status__in=lower,
     ).update(status=status)
     if changed:
@@ -229,7 +230,7 @@ def conversation_resolve_by_customer(*, conversation: Conversation) -> Conversat
     locked = _conversation_lock(conversation)
     if locked.status in (ConversationStatus.RESOLVED, ConversationStatus.CLOSED):
         return locked
-    agent_answered = locked.messages.filter(sender=Sender.AGENT).exists()
+    agent_answered = locked.messages.filter(sender=Sender.AGENT, internal=False).exists()
     locked.status = ConversationStatus.RESOLVED
     locked.resolved_at = timezone.now()
     locked.resolved_by = ResolvedBy.AGENT if agent_answered else ResolvedBy.AI
@@ -268,3 +269,24 @@ def conversation_rate(*, conversation: Conversation, score: int, comment: str = 
     )
     _conversation_updated(locked)
     return locked
+
+
+@transaction.atomic
+def message_store_system(*, conversation: Conversation, text: str, payload: dict | None = None) -> Message:
+    """A notice from ChatAssist itself in the conversation (a hand-off, after-hours hours, an
+    offer of a person): shown to the customer and the agents, never sent to a model."""
+    locked = _conversation_lock(conversation)
+    locked.last_seq += 1
+    locked.last_message_at = timezone.now()
+    locked.save(update_fields=["last_seq", "last_message_at"])
+    message = Message.objects.create(
+        workspace_id=locked.workspace_id, conversation=locked, seq=locked.last_seq, sender=Sender.SYSTEM, text=text
+    )
+    event_append(
+        workspace=locked.workspace,
+        conversation=locked,
+        type=EventType.MESSAGE_SENT,
+        payload={"message_id": message.pk, "seq": message.seq, "sender": Sender.SYSTEM, **(payload or {})},
+    )
+    _message_created(message)
+    return message

@@ -1,12 +1,14 @@
 """Triage: the priority, tags and topic that people and API clients set on a conversation.
 
 A write like those in services.py: the change and its ``conversation_updated`` event share
-one transaction, so analytics and integrations (a Zendesk ticket's tags, say) learn of it."""
+one transaction, so analytics and integrations (a Zendesk ticket's tags, say) learn of it,
+and the agents watching hear of it after commit (never the customer)."""
 
 from django.db import transaction
 
 from accounts.models import ApiKey, User
 from conversations.models import Conversation, EventType
+from conversations.realtime import agents_broadcast_on_commit
 from conversations.services import event_append
 
 MAX_TAGS = 20
@@ -43,6 +45,16 @@ def conversation_triage(
             type=EventType.CONVERSATION_UPDATED,
             payload={"changes": changes, **_actor(actor)},
         )
+        # The team's pages (the monitor's lists and conversation view) refresh; the customer
+        # is not told: priority, tags and topic are the team's business.
+        frame = {
+            "type": "conversation.triaged",
+            "conversation_id": locked.pk,
+            "priority": locked.priority,
+            "tags": locked.tags,
+            "topic": locked.topic,
+        }
+        agents_broadcast_on_commit(conversation=locked, frame=frame, activity_frame=frame)
     return locked
 
 

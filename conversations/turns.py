@@ -7,22 +7,28 @@ asked, and a ``ReplyStored`` for each stored message: one at an interruption (th
 text), one for the final answer."""
 
 from collections.abc import AsyncIterator
+from concurrent.futures import Future
 from dataclasses import dataclass
 
-from asgiref.sync import sync_to_async
+from django.db import transaction
 
 from assistant.types import CompletionResult, Delta, Interrupted, Turn
+from chatassist.db_threads import run_db
 from conversations import services
+from conversations.chat.payloads import message_payload
 from conversations.models import Conversation, Message, Sender
+from knowledge.query_vectors import query_vector_submit
 from prompts.models import UsageSource
-from prompts.pipeline import prompt_version_run
+from prompts.pipeline import RunInputs, prompt_version_run, run_inputs_read
 from prompts.selectors import active_prompt_version
+from prompts.services import model_usage_record
 
 
 @dataclass(frozen=True)
 class ReplyStored:
     message: Message
     stream_id: str
+    payload: dict
 
 
 def stream_id_for(*, customer_seq: int, index: int) -> str:
@@ -37,7 +43,8 @@ def conversation_history(*, conversation: Conversation, before_seq: int, turns: 
     if turns <= 0:
         return []
     messages = (
-        Message.objects.filter(conversation=conversation, seq__lt=before_seq)
+        # Agents' internal notes never reach a model: it could repeat them to the customer.
+        Message.objects.filter(conversation=conversation, seq__lt=before_seq, internal=False)
         .exclude(sender=Sender.SYSTEM)
         .order_by("-seq")[:turns]
     )
@@ -47,7 +54,16 @@ def conversation_history(*, conversation: Conversation, before_seq: int, turns: 
     ]
 
 
-def _turn_inputs(conversation: Conversation, message: Message):
+@dataclass(frozen=True)
+class _TurnInputs:
+    workspace: object
+    prompt_version: object
+    history: list[Turn]
+    run_inputs: RunInputs
+
+
+def _turn_inputs(conversation: Conversation, message: Message, query_vector) -> _TurnInputs:
+    """Everything the turn reads before the model, in one trip to a database thread."""
     workspace = conversation.workspace
     prompt_version = active_prompt_version(workspace=workspace)
     if prompt_version is None:
@@ -55,22 +71,51 @@ def _turn_inputs(conversation: Conversation, message: Message):
     history = conversation_history(
         conversation=conversation, before_seq=message.seq, turns=prompt_version.history_turns
     )
-    return workspace, prompt_version, history
+    run_inputs = run_inputs_read(workspace=workspace, question=message.text, query_vector=query_vector)
+    return _TurnInputs(workspace, prompt_version, history, run_inputs)
+
+
+def _reply_store(*, conversation, prompt_version, stream_id: str, result=None, **fields) -> ReplyStored:
+    """The reply and, for a finished answer, the model usage it cost: one transaction, and
+    the reply's frame payload built in the same trip to the database thread."""
+    with transaction.atomic():
+        if result is not None:
+            model_usage_record(
+                workspace=conversation.workspace,
+                result=result,
+                source=UsageSource.CONVERSATION,
+                prompt_version=prompt_version,
+            )
+        message = services.message_store_ai_reply(
+            conversation=conversation, result=result, stream_id=stream_id, **fields
+        )
+    return ReplyStored(message, stream_id, message_payload(message))
 
 
 async def turn_run(
-    *, conversation: Conversation, message: Message, config=None, origin: str = ""
+    *,
+    conversation: Conversation,
+    message: Message,
+    config=None,
+    origin: str = "",
+    query_vector: "Future | None" = None,
 ) -> AsyncIterator[Delta | Interrupted | ReplyStored]:
-    """``origin``: the channel of the socket that asked, which gets the replies itself."""
-    workspace, prompt_version, history = await sync_to_async(_turn_inputs)(conversation, message)
+    """``origin``: the channel of the socket that asked, which gets the replies itself.
+    ``query_vector``: the question's vector, if the caller started it already
+    (knowledge/query_vectors.py); otherwise it is started here."""
+    if query_vector is None:
+        query_vector = query_vector_submit(message.text)
+    inputs = await run_db(_turn_inputs, conversation, message, query_vector)
     index = 0
     async for event in prompt_version_run(
-        workspace=workspace,
-        prompt_version=prompt_version,
+        workspace=inputs.workspace,
+        prompt_version=inputs.prompt_version,
         question=message.text,
-        history=history,
+        history=inputs.history,
         source=UsageSource.CONVERSATION,
         config=config,
+        inputs=inputs.run_inputs,
+        record_usage=False,
     ):
         if isinstance(event, Delta):
             yield event
@@ -78,14 +123,24 @@ async def turn_run(
             yield event
             if event.text_so_far.strip():
                 stream_id = stream_id_for(customer_seq=message.seq, index=index)
-                stored = await sync_to_async(services.message_store_ai_reply)(
-                    conversation=conversation, text=event.text_so_far, partial=True, stream_id=stream_id, origin=origin
+                yield await run_db(
+                    _reply_store,
+                    conversation=conversation,
+                    prompt_version=inputs.prompt_version,
+                    text=event.text_so_far,
+                    partial=True,
+                    stream_id=stream_id,
+                    origin=origin,
                 )
                 index += 1
-                yield ReplyStored(stored, stream_id)
         elif isinstance(event, CompletionResult):
             stream_id = stream_id_for(customer_seq=message.seq, index=index)
-            stored = await sync_to_async(services.message_store_ai_reply)(
-                conversation=conversation, text=event.text, result=event, stream_id=stream_id, origin=origin
+            yield await run_db(
+                _reply_store,
+                conversation=conversation,
+                prompt_version=inputs.prompt_version,
+                text=event.text,
+                result=event,
+                stream_id=stream_id,
+                origin=origin,
             )
-            yield ReplyStored(stored, stream_id)

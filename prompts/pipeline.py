@@ -25,7 +25,17 @@ class Retrieved:
     passages: tuple[Passage, ...]
 
 
-def retrieve_passages(*, workspace: Workspace, question: str, limit: int = PASSAGES_PER_ANSWER) -> tuple[Passage, ...]:
+@dataclass(frozen=True)
+class RunInputs:
+    """What a run reads from the database before it asks the model."""
+
+    passages: tuple[Passage, ...]
+    tokens_remaining: int | None
+
+
+def retrieve_passages(
+    *, workspace: Workspace, question: str, limit: int = PASSAGES_PER_ANSWER, query_vector=None
+) -> tuple[Passage, ...]:
     from knowledge.retrieval import passages_for
 
     return tuple(
@@ -37,7 +47,16 @@ def retrieve_passages(*, workspace: Workspace, question: str, limit: int = PASSA
             chunk_id=passage.chunk_id,
             score=passage.score,
         )
-        for passage in passages_for(workspace=workspace, query=question, limit=limit)
+        for passage in passages_for(workspace=workspace, query=question, limit=limit, query_vector=query_vector)
+    )
+
+
+def run_inputs_read(*, workspace: Workspace, question: str, query_vector=None) -> RunInputs:
+    """Retrieval and the token budget, in one trip to the database thread.
+    ``query_vector``: see ``knowledge.retrieval.passages_for``."""
+    return RunInputs(
+        passages=retrieve_passages(workspace=workspace, question=question, query_vector=query_vector),
+        tokens_remaining=selectors.tokens_remaining_this_month(workspace=workspace),
     )
 
 
@@ -49,25 +68,29 @@ async def prompt_version_run(
     history: Iterable[Turn] = (),
     source: str,
     config: "assistant.AssistantConfig | None" = None,
+    inputs: RunInputs | None = None,
+    record_usage: bool = True,
 ) -> AsyncIterator[Retrieved | StreamEvent]:
     """Yield ``Retrieved``, then the assistant's events; the usage is recorded at the end.
 
-    ``prompt_version`` may be unsaved (a sandbox draft)."""
-    passages = await sync_to_async(retrieve_passages)(workspace=workspace, question=question)
-    yield Retrieved(passages)
-    remaining = await sync_to_async(selectors.tokens_remaining_this_month)(workspace=workspace)
+    ``prompt_version`` may be unsaved (a sandbox draft). A caller that read ``inputs``
+    itself (``run_inputs_read``) passes them; one that stores the result in its own
+    transaction records the usage there (``record_usage=False``)."""
+    if inputs is None:
+        inputs = await sync_to_async(run_inputs_read)(workspace=workspace, question=question)
+    yield Retrieved(inputs.passages)
     request = rendering.completion_request(
         prompt_version=prompt_version,
         question=question,
         history=history,
-        passages=passages,
-        budget_tokens_remaining=remaining,
+        passages=inputs.passages,
+        budget_tokens_remaining=inputs.tokens_remaining,
     )
     # aclosing: when our consumer stops early (the customer left, the page closed), the
     # assistant's stream is closed at once, and with it the connection to the vendor.
     async with contextlib.aclosing(assistant.stream(request, config=config)) as events:
         async for event in events:
-            if isinstance(event, CompletionResult):
+            if isinstance(event, CompletionResult) and record_usage:
                 await sync_to_async(services.model_usage_record)(
                     workspace=workspace, result=event, source=source, prompt_version=prompt_version
                 )

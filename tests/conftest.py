@@ -4,6 +4,7 @@ from django.conf import settings
 from django.test import Client
 
 from accounts.models import Role
+from chatassist.db_threads import connections_close_all
 from tests.factories import make_api_key, make_member, make_workspace
 
 
@@ -14,6 +15,14 @@ def _scratch_redis():
 
     if os.environ.get("CHATASSIST_TEST_REDIS_IS_SCRATCH") == "1":
         redis.Redis.from_url(settings.REDIS_URL).flushdb()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """The chat's database threads keep their connections: closed before the test database
+    is dropped, or PostgreSQL refuses to drop it."""
+    yield
+    connections_close_all()
 
 
 @pytest.fixture(autouse=True)

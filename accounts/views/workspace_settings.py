@@ -1,14 +1,17 @@
-"""Workspace settings: name, widget origins, the widget's look, the identity secret and API keys."""
+"""Workspace settings: name, widget origins, the widget's look, business hours, the identity
+secret and API keys."""
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import access, selectors, services
+from accounts import access, business_hours, selectors, services
 from accounts.access import workspace_view
-from accounts.forms import ApiKeyForm, WidgetSettingsForm, WorkspaceSettingsForm
+from accounts.forms import ApiKeyForm, BusinessHoursForm, WidgetSettingsForm, WorkspaceSettingsForm
 
 
 def _widget_form(workspace) -> WidgetSettingsForm:
@@ -23,8 +26,31 @@ def _widget_form(workspace) -> WidgetSettingsForm:
     )
 
 
+def _opening_status(workspace) -> dict:
+    """The line "Open now" or "Closed now — opens Monday 09:00", from the saved hours, as of now."""
+    now = timezone.now()
+    try:
+        return {
+            "text": business_hours.opening_status(workspace=workspace, at=now),
+            "is_open": business_hours.is_open(workspace=workspace, at=now),
+        }
+    except ValidationError as error:
+        # Stored around the form (a shell, a tz database without the zone): say so, and let
+        # the admin fix it here rather than fail the page.
+        return {"text": f"Cannot tell whether the team is in: {' '.join(error.messages)}", "is_open": False}
+
+
 def _settings_page(
-    request, *, form=None, widget_form=None, widget_saved=False, api_key_form=None, new_api_key=None, status=200
+    request,
+    *,
+    form=None,
+    widget_form=None,
+    widget_saved=False,
+    hours_form=None,
+    hours_saved=False,
+    api_key_form=None,
+    new_api_key=None,
+    status=200,
 ):
     workspace = request.workspace
     form = form or WorkspaceSettingsForm(
@@ -34,6 +60,9 @@ def _settings_page(
         "form": form,
         "widget_form": widget_form or _widget_form(workspace),
         "widget_saved": widget_saved,
+        "hours_form": hours_form or BusinessHoursForm.for_workspace(workspace),
+        "hours_saved": hours_saved,
+        "opening_status": _opening_status(workspace),
         "widget_script_url": f"{settings.PUBLIC_URL}/static/widget/chatassist.js",
         "api_key_form": api_key_form or ApiKeyForm(),
         "api_keys": selectors.api_keys_of(workspace=workspace),
@@ -73,6 +102,19 @@ def widget_settings(request):
         return _settings_page(request, widget_saved=True)
     messages.success(request, "Widget settings saved. Open widgets pick them up when their page reloads.")
     return redirect(reverse("settings", args=[request.workspace.slug]) + "#widget")
+
+
+@require_POST
+@workspace_view("can_manage_settings")
+def business_hours_settings(request):
+    form = BusinessHoursForm(request.POST)
+    if not form.is_valid():
+        return _settings_page(request, hours_form=form, status=422)
+    services.workspace_update_business_hours(workspace=request.workspace, **form.cleaned_data)
+    if request.htmx:
+        return _settings_page(request, hours_saved=True)
+    messages.success(request, "Business hours saved.")
+    return redirect(reverse("settings", args=[request.workspace.slug]) + "#business-hours")
 
 
 @require_POST

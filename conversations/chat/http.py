@@ -7,7 +7,6 @@ import json
 from collections.abc import AsyncIterator
 from urllib.parse import quote
 
-from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core import signing
@@ -18,6 +17,7 @@ from rest_framework.request import Request
 
 from accounts.api_auth import ApiKeyAuthentication
 from chatassist.api import json_error
+from chatassist.db_threads import run_db
 from conversations.attachments import attachment_upload
 from conversations.chat import identity
 from conversations.chat.frames import MAX_FRAME_BYTES, FrameError, error_frame, frame_parse
@@ -118,8 +118,9 @@ def chat_endpoint(view):
         request.chat_workspace = None
         if request.method == "OPTIONS":
             try:
-                workspace = await sync_to_async(identity.workspace_for_public_key)(
-                    request.GET.get("key") or request.headers.get("X-ChatAssist-Key", "")
+                workspace = await run_db(
+                    identity.workspace_for_public_key,
+                    request.GET.get("key") or request.headers.get("X-ChatAssist-Key", ""),
                 )
             except Exception:
                 workspace = None
@@ -147,7 +148,7 @@ def chat_endpoint(view):
 
 @chat_endpoint
 async def config(request: HttpRequest):
-    workspace = await sync_to_async(_public_workspace)(request)
+    workspace = await run_db(_public_workspace, request)
     request.chat_workspace = workspace
     scheme = "wss" if request.is_secure() else "ws"
     return JsonResponse(
@@ -167,10 +168,10 @@ async def config(request: HttpRequest):
 async def hello(request: HttpRequest):
     if request.method != "POST":
         raise ChatHttpError("Use POST.", code="method_not_allowed", status=405)
-    session = await sync_to_async(_session)(request, hello=True)
+    session = await run_db(_session, request, hello=True)
     content = _json_body(request)
     frame = frame_parse({**content, "type": "hello"})
-    return JsonResponse(await sync_to_async(session.hello)(frame))
+    return JsonResponse(await run_db(session.hello, frame))
 
 
 def _contact_from_body(session: ChatSession, content: dict) -> None:
@@ -191,7 +192,7 @@ def _replies_after(message: Message) -> list[dict]:
     for later in following.prefetch_related("attachments")[:10]:
         if later.sender == Sender.CUSTOMER:
             break
-        if later.sender == Sender.AI:
+        if later.sender in (Sender.AI, Sender.SYSTEM) and not later.internal:
             replies.append(message_payload(later))
     return replies
 
@@ -200,14 +201,14 @@ def _replies_after(message: Message) -> list[dict]:
 async def send(request: HttpRequest):
     if request.method != "POST":
         raise ChatHttpError("Use POST.", code="method_not_allowed", status=405)
-    session = await sync_to_async(_session)(request)
+    session = await run_db(_session, request)
     content = _json_body(request)
     client_id = content.get("client_id") if isinstance(content.get("client_id"), str) else ""
     try:
         frame = frame_parse({**content, "type": "message.send"})
         if session.channel == Channel.API:
-            await sync_to_async(_contact_from_body)(session, content)
-        accepted = await sync_to_async(session.message_accept)(frame)
+            await run_db(_contact_from_body, session, content)
+        accepted = await run_db(session.message_accept, frame)
     except ConversationError as error:
         return _error_response(error, client_id=client_id)
     created, payload, replies_expected = accepted.frame, accepted.frame["message"], accepted.ai_replies
@@ -215,10 +216,13 @@ async def send(request: HttpRequest):
         return _event_stream(_send_stream(accepted, created, replies_expected))
     replies = []
     if replies_expected:
-        stored = await reply_start(conversation=accepted.conversation, message=accepted.message, sink=_discard)
-        replies = [await sync_to_async(message_payload)(message) for message in stored]
-    elif not accepted.created:
-        replies = await sync_to_async(_replies_after)(accepted.message)
+        stored = await reply_start(
+            conversation=accepted.conversation, message=accepted.message, sink=_discard, decision=accepted.decision
+        )
+        replies = [await run_db(message_payload, message) for message in stored]
+    else:
+        # A re-send gets the answer it had; a hand-off gets the holding message.
+        replies = await run_db(_replies_after, accepted.message)
     return JsonResponse(
         {
             "conversation_id": accepted.conversation.pk,
@@ -250,6 +254,8 @@ def _event_stream(frames: AsyncIterator[str]) -> StreamingHttpResponse:
 
 async def _send_stream(accepted, created: dict, replies_expected: bool) -> AsyncIterator[str]:
     yield _sse(created)
+    for frame in accepted.decision.frames if accepted.decision is not None else ():
+        yield _sse(frame)  # a hand-off: the holding message and the new status
     if not replies_expected:
         return
     queue: asyncio.Queue = asyncio.Queue()
@@ -260,7 +266,9 @@ async def _send_stream(accepted, created: dict, replies_expected: bool) -> Async
             queue.put_nowait(frame)
         return listening
 
-    task = reply_start(conversation=accepted.conversation, message=accepted.message, sink=sink)
+    task = reply_start(
+        conversation=accepted.conversation, message=accepted.message, sink=sink, decision=accepted.decision
+    )
     try:
         while not (task.done() and queue.empty()):
             getter = asyncio.ensure_future(queue.get())
@@ -276,10 +284,10 @@ async def _send_stream(accepted, created: dict, replies_expected: bool) -> Async
 
 @chat_endpoint
 async def messages(request: HttpRequest, conversation_id: int):
-    session = await sync_to_async(_session)(request)
+    session = await run_db(_session, request)
     after_seq = _after_seq(request.GET.get("after_seq", "0"))
-    conversation = await sync_to_async(session.conversation_get)(conversation_id)
-    page = await sync_to_async(session.messages_after)(conversation, after_seq)
+    conversation = await run_db(session.conversation_get, conversation_id)
+    page = await run_db(session.messages_after, conversation, after_seq)
     return JsonResponse(
         {
             "conversation_id": conversation.pk,
@@ -297,9 +305,9 @@ def _after_seq(value: str) -> int:
 
 @chat_endpoint
 async def events(request: HttpRequest, conversation_id: int):
-    session = await sync_to_async(_session)(request)
+    session = await run_db(_session, request)
     after_seq = _after_seq(request.headers.get("Last-Event-ID") or request.GET.get("after_seq", "0"))
-    conversation = await sync_to_async(session.conversation_get)(conversation_id)
+    conversation = await run_db(session.conversation_get, conversation_id)
     return _event_stream(_conversation_stream(session, conversation, after_seq))
 
 
@@ -312,7 +320,7 @@ async def _conversation_stream(session: ChatSession, conversation, after_seq: in
     seen: set[int] = set()
     try:
         yield "retry: 2000\n\n"
-        for frame in await sync_to_async(session.resume_frames)(conversation, after_seq):
+        for frame in await run_db(session.resume_frames, conversation, after_seq):
             if frame["type"] == "message.created":
                 seen.add(frame["message"]["seq"])
             yield _sse(frame)
@@ -340,42 +348,42 @@ async def _conversation_stream(session: ChatSession, conversation, after_seq: in
 async def frame(request: HttpRequest):
     if request.method != "POST":
         raise ChatHttpError("Use POST.", code="method_not_allowed", status=405)
-    session = await sync_to_async(_session)(request)
+    session = await run_db(_session, request)
     parsed = frame_parse(_json_body(request))
     if parsed.type in ("hello", "message.send"):
         raise FrameError("Use POST /api/chat/hello or POST /api/chat for this frame.", code="unknown_frame")
     if parsed.type == "ping":
         return JsonResponse({"frames": [{"type": "pong"}]})
     if parsed.type == "resume":
-        conversation = await sync_to_async(session.conversation_get)(parsed.conversation_id)
-        return JsonResponse({"frames": await sync_to_async(session.resume_frames)(conversation, parsed.after_seq)})
+        conversation = await run_db(session.conversation_get, parsed.conversation_id)
+        return JsonResponse({"frames": await run_db(session.resume_frames, conversation, parsed.after_seq)})
     if parsed.type == "typing":
-        typing = await sync_to_async(session.typing_frame)(parsed)
+        typing = await run_db(session.typing_frame, parsed)
         await get_channel_layer().group_send(conversation_group(typing["conversation_id"]), chat_message(typing))
         return JsonResponse({"frames": []})
     if parsed.type == "read":
-        await sync_to_async(session.read)(parsed)
+        await run_db(session.read, parsed)
         return JsonResponse({"frames": []})
     handler = {"resolve": session.resolve, "csat": session.csat}[parsed.type]
-    return JsonResponse({"frames": [await sync_to_async(handler)(parsed)]})
+    return JsonResponse({"frames": [await run_db(handler, parsed)]})
 
 
 @chat_endpoint
 async def attachments(request: HttpRequest):
     if request.method != "POST":
         raise ChatHttpError("Use POST.", code="method_not_allowed", status=405)
-    session = await sync_to_async(_session)(request)
+    session = await run_db(_session, request)
     upload = request.FILES.get("file")
     if upload is None:
         raise ChatHttpError("Send the file as multipart form data in the field “file”.", code="file_required")
     if upload.size > settings.CHAT_ATTACHMENT_MAX_BYTES:
         raise ChatHttpError("The file is too large.", code="attachment_too_large", status=413)
     content = upload.read()
-    contact = await sync_to_async(session.visitor.contact_ensure)()
-    attachment = await sync_to_async(attachment_upload)(
-        workspace=session.workspace, contact=contact, file_name=upload.name or "", content=content
+    contact = await run_db(session.visitor.contact_ensure)
+    attachment = await run_db(
+        attachment_upload, workspace=session.workspace, contact=contact, file_name=upload.name or "", content=content
     )
-    return JsonResponse({"attachment": await sync_to_async(attachment_payload)(attachment)}, status=201)
+    return JsonResponse({"attachment": await run_db(attachment_payload, attachment)}, status=201)
 
 
 def attachment_download(request: HttpRequest, attachment_id: int, signature: str):

@@ -4,7 +4,7 @@
 from django.core import signing
 from django.urls import reverse
 
-from conversations.models import Attachment, Conversation, Message
+from conversations.models import Attachment, Conversation, ConversationStatus, Message, Sender
 
 ATTACHMENT_URL_SALT = "chatassist.attachment"
 
@@ -42,8 +42,23 @@ def message_payload(message: Message) -> dict:
             {"index": c.get("index"), "document_title": c.get("document_title"), "section": c.get("section", "")}
             for c in message.citations
         ],
-        "attachments": [attachment_payload(attachment) for attachment in message.attachments.all()],
+        # Only customers attach files: an AI or agent message skips the query.
+        "attachments": [attachment_payload(attachment) for attachment in message.attachments.all()]
+        if message.sender == Sender.CUSTOMER
+        else [],
     }
+
+
+def conversation_state(conversation: Conversation) -> str:
+    """Who the customer is talking to: ``ai``, ``waiting`` (handed to people, nobody has it
+    yet), ``human`` (an agent has it), or ``resolved`` / ``closed``."""
+    if conversation.status in (ConversationStatus.RESOLVED, ConversationStatus.CLOSED):
+        return conversation.status
+    if conversation.assignee_id is not None:
+        return "human"
+    if conversation.status == ConversationStatus.ESCALATED:
+        return "waiting"
+    return "ai"
 
 
 def conversation_payload(conversation: Conversation) -> dict:
@@ -51,6 +66,7 @@ def conversation_payload(conversation: Conversation) -> dict:
     return {
         "id": conversation.pk,
         "status": conversation.status,
+        "state": conversation_state(conversation),
         "last_seq": conversation.last_seq,
         "csat_score": conversation.csat_score,
         "assignee_name": assignee.display_name if assignee is not None else "",

@@ -14,13 +14,13 @@ import time
 from collections.abc import Awaitable, Callable
 from contextlib import aclosing
 
-from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
 from assistant.types import Delta
+from chatassist.db_threads import run_db
+from chatassist.fanout import group_has_others
 from conversations import turn_hooks
-from conversations.chat.payloads import message_payload
 from conversations.models import Conversation, Message
 from conversations.realtime import chat_message, conversation_group
 from conversations.services import messages_mark_seen
@@ -35,25 +35,63 @@ Sink = Callable[[dict], Awaitable[bool]]
 _running: set[asyncio.Task] = set()
 
 
-def reply_start(*, conversation: Conversation, message: Message, sink: Sink, origin: str = "", config=None):
+def reply_start(
+    *,
+    conversation: Conversation,
+    message: Message,
+    sink: Sink,
+    origin: str = "",
+    config=None,
+    query_vector=None,
+    decision: "turn_hooks.ReplyDecision | None" = None,
+):
+    """``query_vector``: the question's vector if the caller already started it
+    (knowledge/query_vectors.py), so that it is computed while the message is stored."""
     task = asyncio.create_task(
-        ReplyRun(conversation=conversation, message=message, sink=sink, origin=origin, config=config).run()
+        ReplyRun(
+            conversation=conversation,
+            message=message,
+            sink=sink,
+            origin=origin,
+            config=config,
+            query_vector=query_vector,
+            decision=decision,
+        ).run()
     )
     _running.add(task)
     task.add_done_callback(_running.discard)
     return task
 
 
+# How long "nobody else watches this conversation" is believed before Redis is asked again.
+WATCHERS_RECHECK_SECONDS = 1.0
+
+
 class ReplyRun:
-    def __init__(self, *, conversation: Conversation, message: Message, sink: Sink, origin: str = "", config=None):
+    def __init__(
+        self,
+        *,
+        conversation: Conversation,
+        message: Message,
+        sink: Sink,
+        origin: str = "",
+        config=None,
+        query_vector=None,
+        decision: "turn_hooks.ReplyDecision | None" = None,
+    ):
+        self.decision = decision
         self.conversation = conversation
         self.message = message
         self.sink: Sink | None = sink
         self.origin = origin
         self.config = config
+        self.query_vector = query_vector
         self.layer = get_channel_layer()
         self.group = conversation_group(conversation.pk)
         self.interval = settings.CHAT_WATCHER_INTERVAL_MS / 1000
+        self._watched = False
+        self._watched_checked_at = -WATCHERS_RECHECK_SECONDS
+        self._announced: asyncio.Task | None = None
 
     async def _direct(self, frame: dict) -> None:
         if self.sink is None:
@@ -65,18 +103,32 @@ class ReplyRun:
         if not alive:
             self.sink = None
 
-    async def _watchers(self, frame: dict) -> None:
+    async def _watchers(self, frame: dict, *, recheck: bool = False) -> None:
+        """``frame`` to the conversation's other watchers, if it has any. Who watches is asked
+        of Redis at most once a second (or now, with ``recheck``): most replies have no
+        watcher but the asker, and a send to the group would cost four round trips."""
         if self.layer is None:
             return
         try:
-            await self.layer.group_send(self.group, chat_message(frame, origin=self.origin))
+            now = time.monotonic()
+            if recheck or now - self._watched_checked_at >= WATCHERS_RECHECK_SECONDS:
+                self._watched = await group_has_others(self.group, origin=self.origin)
+                self._watched_checked_at = now
+            if self._watched:
+                await self.layer.group_send(self.group, chat_message(frame, origin=self.origin))
         except Exception:
             logger.warning("Could not tell watchers of conversation %s", self.conversation.pk, exc_info=True)
 
     async def _typing(self, on: bool) -> None:
         frame = {"type": "typing", "conversation_id": self.conversation.pk, "sender": "ai", "on": on}
         await self._direct(frame)
-        await self._watchers(frame)
+        if on:
+            # The turn does not wait for Redis before it starts.
+            self._announced = asyncio.create_task(self._watchers(frame, recheck=True))
+        else:
+            if self._announced is not None:
+                await self._announced
+            await self._watchers(frame, recheck=True)
 
     async def run(self) -> list[Message]:
         stored: list[Message] = []
@@ -86,7 +138,13 @@ class ReplyRun:
         await self._typing(True)
         try:
             async with aclosing(
-                turn_run(conversation=self.conversation, message=self.message, config=self.config, origin=self.origin)
+                turn_run(
+                    conversation=self.conversation,
+                    message=self.message,
+                    config=self.config,
+                    origin=self.origin,
+                    query_vector=self.query_vector,
+                )
             ) as events:
                 async for event in events:
                     if isinstance(event, Delta):
@@ -114,17 +172,16 @@ class ReplyRun:
                             flushed_at = now
                     elif isinstance(event, ReplyStored):
                         stored.append(event.message)
-                        payload = await sync_to_async(message_payload)(event.message)
                         await self._direct(
                             {
                                 "type": "completed",
                                 "conversation_id": conversation_id,
                                 "stream_id": event.stream_id,
-                                "message": payload,
+                                "message": event.payload,
                             }
                         )
                         if self.sink is not None:
-                            await sync_to_async(_mark_delivered)(self.conversation, event.message.seq)
+                            await run_db(_mark_delivered, self.conversation, event.message.seq)
                         index += 1
                         stream_id = stream_id_for(customer_seq=self.message.seq, index=index)
                         text = ""
@@ -143,8 +200,12 @@ class ReplyRun:
         finally:
             await self._typing(False)
         if stored and not stored[-1].partial:
-            await sync_to_async(turn_hooks.after_reply)(
-                conversation=self.conversation, message=self.message, reply=stored[-1]
+            await run_db(
+                turn_hooks.after_reply,
+                conversation=self.conversation,
+                message=self.message,
+                reply=stored[-1],
+                offer=self.decision.offer if self.decision is not None else None,
             )
         return stored
 

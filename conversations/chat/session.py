@@ -39,6 +39,8 @@ class Accepted:
     frame: dict
     # Whether the AI answers it (new, and the pre-reply escalation hook lets it).
     ai_replies: bool
+    # What the pre-reply hook decided, for the post-reply hook (an offer of a person).
+    decision: "turn_hooks.ReplyDecision | None" = None
 
 
 class ChatSession:
@@ -100,7 +102,9 @@ class ChatSession:
         contact = self.visitor.contact
         if contact is None:
             return []
-        last_text = Message.objects.filter(conversation=OuterRef("pk")).order_by("-seq").values("text")[:1]
+        last_text = (
+            Message.objects.filter(conversation=OuterRef("pk"), internal=False).order_by("-seq").values("text")[:1]
+        )
         conversations = (
             Conversation.objects.filter(workspace=self.workspace, contact=contact)
             .annotate(preview=Subquery(last_text))
@@ -128,13 +132,14 @@ class ChatSession:
         one already stored under this client id; with its acknowledgement frame and whether the
         AI answers, in the same trip to the database thread."""
         conversation, message, created = self._message_store(frame)
-        ai_replies = created and turn_hooks.before_reply(conversation=conversation, message=message).ai_replies
+        decision = turn_hooks.before_reply(conversation=conversation, message=message) if created else None
+        ai_replies = decision is not None and decision.ai_replies
         acknowledgement = {
             "type": "message.created",
             "conversation_id": conversation.pk,
             "message": message_payload(message),
         }
-        return Accepted(conversation, message, created, acknowledgement, ai_replies)
+        return Accepted(conversation, message, created, acknowledgement, ai_replies, decision)
 
     def _message_store(self, frame: Frame) -> tuple[Conversation, Message, bool]:
         """The rate limit counts new messages only."""
@@ -175,8 +180,10 @@ class ChatSession:
         return message.conversation, message, created
 
     def messages_after(self, conversation: Conversation, after_seq: int, *, limit: int = PAGE_SIZE) -> list[dict]:
+        """What the customer may see: every message after ``after_seq`` but agents' internal
+        notes. Resume, the history endpoint and SSE all read through here."""
         messages = (
-            Message.objects.filter(conversation=conversation, seq__gt=after_seq)
+            Message.objects.filter(conversation=conversation, seq__gt=after_seq, internal=False)
             .select_related("author")
             .prefetch_related("attachments")
             .order_by("seq")[:limit]

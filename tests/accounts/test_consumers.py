@@ -103,3 +103,22 @@ def test_unknown_frames_get_an_error_frame(workspace, owner):
         await communicator.disconnect()
 
     async_to_sync(scenario)()
+
+
+def test_viewers_hear_that_a_conversation_changed_but_never_what_was_written(workspace, viewer):
+    from conversations.models import Contact
+    from conversations.services import conversation_start, message_receive
+
+    contact = Contact.objects.create(workspace=workspace, name="Ada")
+    conversation = conversation_start(workspace=workspace, contact=contact)
+    headers = _headers(viewer)
+
+    async def scenario():
+        communicator, connected, _ = await _connect(f"/ws/w/{workspace.slug}/", headers)
+        assert connected
+        await sync_to_async(message_receive)(conversation=conversation, text="my secret card ends 4242", client_id="v1")
+        event = await communicator.receive_json_from(timeout=5)
+        assert event == {"type": "conversation.activity", "conversation_id": conversation.pk}
+        await communicator.disconnect()
+
+    async_to_sync(scenario)()

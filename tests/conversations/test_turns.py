@@ -12,7 +12,7 @@ from conversations.models import Event, EventType, Message, Sender
 from conversations.turns import ReplyStored, turn_run
 from prompts.models import ModelUsage, PromptVersion
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def run_turn(conversation, text):

@@ -51,3 +51,13 @@ async def collect_until(communicator, predicate, *, timeout: float = 15) -> list
 
 def is_final_reply(frame: dict) -> bool:
     return frame["type"] == "completed" and not frame["message"]["partial"]
+
+
+async def frames_within(communicator, seconds: float) -> list[dict]:
+    """Every frame that arrives in the next ``seconds``."""
+    frames = []
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while not await communicator.receive_nothing(timeout=max(0.01, deadline - loop.time())):
+        frames.append(await communicator.receive_json_from())
+    return frames
