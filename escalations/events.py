@@ -1,6 +1,8 @@
-"""Event types this app appends to the conversations event log that ``conversations.models.
-EventType`` does not list yet. ``Event.type`` is a plain character field, so these strings are
-stored as they are; once EventType gains them, these constants point at its members."""
+"""Event types this app appends to the conversations event log beyond those
+``conversations.models.EventType`` listed when this app was written. ``Event.type`` is a plain
+character field, so the strings are stored as they are; the values are the ones EventType
+uses (``ESCALATION_CLAIMED``, ``CONVERSATION_HANDED_BACK``), so these constants can become
+its members without changing a stored row."""
 
 # An agent took a queued escalation: the customer is with a person now.
 ESCALATION_CLAIMED = "escalation_claimed"

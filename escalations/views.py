@@ -4,6 +4,7 @@ they run, enable/disable and move (htmx), the editor, each rule's history, and a
 Admins only (``can_edit_rules``): agents and viewers get 403, other workspaces 404. htmx
 requests get the section they changed; plain form posts redirect."""
 
+import functools
 import json
 
 from django.contrib import messages
@@ -13,8 +14,25 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.access import workspace_view
 from escalations import access, selectors, services
 from escalations.engine import conditions_summary
-from escalations.errors import RuleInvalid
+from escalations.errors import EscalationError, RuleInvalid
 from escalations.forms import DryRunForm, RuleForm
+
+
+def _domain_errors(view):
+    """A refused change (a rule deleted meanwhile, a bad move) is a 4xx with its sentence: a
+    partial for htmx, a notice on the rules page otherwise. Never a 500."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except EscalationError as error:
+            if request.htmx:
+                return render(request, "escalations/partials/error.html", {"error": error}, status=error.status)
+            messages.error(request, error.message)
+            return redirect("rules", workspace_slug=request.workspace.slug)
+
+    return wrapper
 
 
 def _rules_context(workspace) -> dict:
@@ -47,6 +65,7 @@ def _rule_form_page(request, form: RuleForm, rule=None):
 
 @require_http_methods(["GET", "POST"])
 @workspace_view("can_edit_rules")
+@_domain_errors
 def rule_new(request):
     form = RuleForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -62,6 +81,7 @@ def rule_new(request):
 
 @require_http_methods(["GET", "POST"])
 @workspace_view("can_edit_rules")
+@_domain_errors
 def rule_edit(request, rule_id: int):
     rule = access.rule_for(request.workspace, rule_id)
     form = RuleForm(request.POST) if request.method == "POST" else RuleForm.for_rule(rule)
@@ -89,6 +109,7 @@ def rule_history(request, rule_id: int):
 
 @require_POST
 @workspace_view("can_edit_rules")
+@_domain_errors
 def rule_set_enabled(request, rule_id: int):
     rule = access.rule_for(request.workspace, rule_id)
     enabled = request.POST.get("enabled") == "on"
@@ -98,18 +119,17 @@ def rule_set_enabled(request, rule_id: int):
 
 @require_POST
 @workspace_view("can_edit_rules")
+@_domain_errors
 def rule_move(request, rule_id: int):
     rule = access.rule_for(request.workspace, rule_id)
     direction = request.POST.get("direction", "")
-    try:
-        services.rule_move(rule=rule, actor=request.user, direction=direction)
-    except RuleInvalid as error:
-        return render(request, "escalations/partials/error.html", {"error": error}, status=400)
+    services.rule_move(rule=rule, actor=request.user, direction=direction)
     return _rules_section(request, notice=f"“{rule.name}” moved {direction}.")
 
 
 @require_POST
 @workspace_view("can_edit_rules")
+@_domain_errors
 def rule_delete(request, rule_id: int):
     rule = services.rule_delete(rule=access.rule_for(request.workspace, rule_id), actor=request.user)
     return _rules_section(request, notice=f"“{rule.name}” deleted. Its history is kept.")

@@ -193,3 +193,21 @@ def test_the_migration_gives_existing_workspaces_the_default_rules(workspace):
     assert [rule.name for rule in rules] == [rule["name"] for rule in DEFAULT_RULES]
     assert [rule.position for rule in rules] == [1, 2, 3, 4]
     assert all(rule.versions.get().change == RuleChange.CREATED for rule in rules)
+
+
+def test_a_rule_deleted_meanwhile_cannot_be_changed(workspace, owner):
+    from escalations.errors import EscalationError
+
+    rule = _rule(workspace, owner)
+    stale = EscalationRule.objects.get(pk=rule.pk)
+    services.rule_delete(rule=rule, actor=owner)
+    for change in (
+        lambda: services.rule_update(rule=stale, actor=owner, priority=1),
+        lambda: services.rule_set_enabled(rule=stale, actor=owner, enabled=False),
+        lambda: services.rule_delete(rule=stale, actor=owner),
+        lambda: services.rule_move(rule=stale, actor=owner, direction="up"),
+    ):
+        with pytest.raises(EscalationError) as error:
+            change()
+        assert error.value.status == 404
+    assert rule.versions.count() == 2

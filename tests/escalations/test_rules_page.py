@@ -191,7 +191,9 @@ def test_move_up_and_down_over_htmx(owner_client, workspace):
     assert response.status_code == 200
     assert "“Refund over $200” moved up." in response.content.decode()
     assert [rule.pk for rule in selectors.rules_of(workspace=workspace)][:2] == [refund.pk, legal.pk]
-    assert owner_client.post(url, {"direction": "sideways"}, **HTMX).status_code == 400
+    refused = owner_client.post(url, {"direction": "sideways"}, **HTMX)
+    assert refused.status_code == 422
+    assert "Move a rule up or down." in refused.content.decode()
 
 
 def test_a_plain_post_redirects_with_a_notice(owner_client, workspace):
