@@ -71,6 +71,10 @@ class Context:
     confidence: float | None = None
     confidence_threshold: float | None = None
     topic: str = ""
+    # Read from the database only if a rule gets that far (most messages never do):
+    # they replace ``turns_without_resolution`` and ``topic`` when given.
+    turns_loader: Callable[[], int] | None = None
+    topic_loader: Callable[[], str] | None = None
 
     @property
     def normalized_text(self) -> str:

@@ -32,7 +32,21 @@ class Features:
         self.context = context
         self.text = context.normalized_text
         self._amounts = self._human = self._sentiment = self._index = self._topic_index = None
-        self._ascii_lowered = None
+        self._ascii_lowered = self._turns = self._topic = None
+
+    @property
+    def turns(self) -> int:
+        if self._turns is None:
+            loader = self.context.turns_loader
+            self._turns = loader() if loader is not None else self.context.turns_without_resolution
+        return self._turns
+
+    @property
+    def topic(self) -> str:
+        if self._topic is None:
+            loader = self.context.topic_loader
+            self._topic = loader() if loader is not None else self.context.topic
+        return self._topic
 
     @property
     def index(self) -> WordIndex:
@@ -51,7 +65,7 @@ class Features:
     @property
     def topic_index(self) -> WordIndex:
         if self._topic_index is None:
-            self._topic_index = WordIndex(self.context.topic)
+            self._topic_index = WordIndex(self.topic)
         return self._topic_index
 
     @property
@@ -175,21 +189,22 @@ class TopicsCheck:
         if span is not None:
             written = features.original(span.start, span.end)
             return Hit(f"the message is about {quoted(written)}", written, span.start, span.end)
-        if features.context.topic:
+        if features.topic:
             span = self.phrases.search(features.topic_index)
             if span is not None:
-                return Hit(f"the conversation is about {quoted(features.context.topic[span.start : span.end])}")
+                return Hit(f"the conversation is about {quoted(features.topic[span.start : span.end])}")
         return None
 
 
 class TurnsCheck:
-    key, cost, needs_reply = "turns_at_least", 0, False
+    # Last among a rule's checks: counting the turns costs the database two queries.
+    key, cost, needs_reply = "turns_at_least", 5, False
 
     def __init__(self, turns: int):
         self.turns = turns
 
     def __call__(self, features: Features) -> Hit | None:
-        turns = features.context.turns_without_resolution
+        turns = features.turns
         if turns < self.turns:
             return None
         return Hit(f"{turns} customer messages without a resolution (the limit is {self.turns})")

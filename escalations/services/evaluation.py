@@ -40,19 +40,28 @@ def rules_evaluate(
         return None
     if confidence_threshold is None and stage == engine.AFTER:
         confidence_threshold = _confidence_threshold(conversation.workspace_id)
-    turns = selectors.turns_without_resolution(conversation=conversation, up_to_seq=message.seq)
-    opening = selectors.opening_message_text(conversation=conversation)
+    counted: list[int] = []
+
+    def turns() -> int:
+        counted.append(selectors.turns_without_resolution(conversation=conversation, up_to_seq=message.seq))
+        return counted[0]
+
+    def topic() -> str:
+        return f"{conversation.topic}\n{selectors.opening_message_text(conversation=conversation)}".strip()
+
     context = engine.Context(
         text=message.text,
         stage=stage,
-        turns_without_resolution=turns,
         confidence=confidence,
         confidence_threshold=float(confidence_threshold) if confidence_threshold is not None else None,
-        topic=f"{conversation.topic}\n{opening}".strip(),
+        turns_loader=turns,
+        topic_loader=topic,
     )
     match = engine.evaluate(rule_set, context)
     if match is None:
         return None
+    if not counted:
+        turns()  # the decision records the turn count even when no rule needed it
     return EscalationDecision.objects.create(
         workspace_id=conversation.workspace_id,
         conversation=conversation,
@@ -69,7 +78,7 @@ def rules_evaluate(
         reason=match.reason,
         confidence=confidence,
         confidence_threshold=context.confidence_threshold,
-        turn_count=turns,
+        turn_count=counted[0],
     )
 
 

@@ -259,3 +259,43 @@ def test_a_pattern_still_matches_when_its_literal_is_in_another_case():
     assert evaluate(rules, Context(text="ORDER #12345 is missing")).matched_text == "ORDER #12345"
     assert evaluate(rules, Context(text="Ordnung 12345")) is None
     assert evaluate(rules, Context(text="ORDER #12345 is missing, café")).matched_text == "ORDER #12345"
+
+
+def test_turns_and_topic_are_read_only_when_a_rule_gets_that_far():
+    from escalations.engine import rules_compile
+
+    rules = rules_compile(
+        [
+            RuleSpec(id=1, name="Legal", priority=1, action="stop", conditions={"keywords": ["lawyer"]}),
+            RuleSpec(
+                id=2,
+                name="Stuck on the API",
+                priority=3,
+                action="offer",
+                conditions={"topics": ["api"], "turns_at_least": 6},
+            ),
+        ]
+    )
+    reads: list[str] = []
+
+    def context(text: str, turns: int = 0, topic: str = "") -> Context:
+        def turns_loader():
+            reads.append("turns")
+            return turns
+
+        def topic_loader():
+            reads.append("topic")
+            return topic
+
+        return Context(text=text, turns_loader=turns_loader, topic_loader=topic_loader)
+
+    assert evaluate(rules, context("my lawyer will call")).rule_id == 1
+    assert reads == []  # the first rule matched on the words alone
+    assert evaluate(rules, context("the api times out", turns=5)) is None
+    assert reads == ["turns"]  # the topic was in the message itself
+    reads.clear()
+    assert evaluate(rules, context("it still fails", turns=7, topic="api keys")).rule_id == 2
+    assert reads == ["topic", "turns"]
+    reads.clear()
+    assert evaluate(rules, context("thanks!", topic="billing")) is None
+    assert reads == ["topic"]  # not about the API: the turns were never counted
