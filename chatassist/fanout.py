@@ -33,13 +33,8 @@ _tails: dict[asyncio.AbstractEventLoop, dict[object, asyncio.Task]] = {}
 
 async def group_send_to_others(group: str, message: dict, *, origin: str = "") -> None:
     """``group_send``, unless the group is empty or holds only ``origin``."""
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    members = await _members(layer, group)
-    if members is not None and not any(member != origin for member in members):
-        return
-    await layer.group_send(group, message)
+    if await group_has_others(group, origin=origin):
+        await get_channel_layer().group_send(group, message)
 
 
 async def group_has_others(group: str, *, origin: str = "") -> bool:

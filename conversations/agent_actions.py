@@ -80,14 +80,8 @@ def _system_message(locked: Conversation, text: str, kind: str, user: User) -> M
 def _next_message(locked: Conversation, **fields) -> Message:
     """The conversation's next message (the row is locked by the caller), broadcast after
     commit to everyone watching it, the customer included."""
-    locked.last_seq += 1
-    locked.last_message_at = timezone.now()
-    locked.save(update_fields=["last_seq", "last_message_at"])
-    message = Message.objects.create(
-        workspace_id=locked.workspace_id, conversation=locked, seq=locked.last_seq, **fields
-    )
-    frame = {"type": "message.created", "conversation_id": locked.pk, "message": message_payload(message)}
-    conversation_broadcast_on_commit(conversation=locked, frame=frame)
+    message = services.message_next(locked, **fields)
+    services.message_created_broadcast(message)
     return message
 
 

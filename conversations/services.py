@@ -50,7 +50,15 @@ def conversation_start(*, workspace: Workspace, contact: Contact, channel: str =
     return conversation
 
 
-def _message_created(message: Message, *, stream_id: str = "", origin: str = "") -> None:
+def message_next(locked: Conversation, **fields) -> Message:
+    """The conversation's next message, numbered under the row lock the caller holds."""
+    locked.last_seq += 1
+    locked.last_message_at = timezone.now()
+    locked.save(update_fields=["last_seq", "last_message_at"])
+    return Message.objects.create(workspace_id=locked.workspace_id, conversation=locked, seq=locked.last_seq, **fields)
+
+
+def message_created_broadcast(message: Message, *, stream_id: str = "", origin: str = "") -> None:
     """Everyone watching hears of every stored message once it is committed."""
     frame = {"type": "message.created", "conversation_id": message.conversation_id, "message": message_payload(message)}
     if stream_id:
@@ -121,7 +129,7 @@ def message_receive(
         type=EventType.MESSAGE_SENT,
         payload={"message_id": message.pk, "seq": message.seq, "sender": Sender.CUSTOMER},
     )
-    _message_created(message)
+    message_created_broadcast(message)
     return message, True
 
 
@@ -149,9 +157,6 @@ def message_store_ai_reply(
     """Store what the assistant said: the final answer with its accounting, or the text of a
     stream that broke off (``partial``; the answer that followed is its own message)."""
     locked = _conversation_lock(conversation)
-    locked.last_seq += 1
-    locked.last_message_at = timezone.now()
-    locked.save(update_fields=["last_seq", "last_message_at"])
     accounting = {}
     if result is not None:
         accounting = {
@@ -173,10 +178,8 @@ def message_store_ai_reply(
                 for c in result.citations
             ],
         }
-    message = Message.objects.create(
-        workspace_id=locked.workspace_id,
-        conversation=locked,
-        seq=locked.last_seq,
+    message = message_next(
+        locked,
         sender=Sender.AI,
         text=text.strip(),
         partial=partial or bool(result is not None and result.partial),
@@ -195,7 +198,7 @@ def message_store_ai_reply(
         },
     )
     # The socket that asked (``origin``) gets it as ``completed``, not a second time here.
-    _message_created(message, stream_id=stream_id, origin=origin)
+    message_created_broadcast(message, stream_id=stream_id, origin=origin)
     return message
 
 
@@ -276,17 +279,12 @@ def message_store_system(*, conversation: Conversation, text: str, payload: dict
     """A notice from ChatAssist itself in the conversation (a hand-off, after-hours hours, an
     offer of a person): shown to the customer and the agents, never sent to a model."""
     locked = _conversation_lock(conversation)
-    locked.last_seq += 1
-    locked.last_message_at = timezone.now()
-    locked.save(update_fields=["last_seq", "last_message_at"])
-    message = Message.objects.create(
-        workspace_id=locked.workspace_id, conversation=locked, seq=locked.last_seq, sender=Sender.SYSTEM, text=text
-    )
+    message = message_next(locked, sender=Sender.SYSTEM, text=text)
     event_append(
         workspace=locked.workspace,
         conversation=locked,
         type=EventType.MESSAGE_SENT,
         payload={"message_id": message.pk, "seq": message.seq, "sender": Sender.SYSTEM, **(payload or {})},
     )
-    _message_created(message)
+    message_created_broadcast(message)
     return message

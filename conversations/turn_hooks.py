@@ -17,7 +17,7 @@ from django.utils import timezone
 from accounts import business_hours
 from conversations import services
 from conversations.chat.payloads import conversation_payload, message_payload
-from conversations.models import Conversation, ConversationStatus, Message, Sender
+from conversations.models import Conversation, ConversationStatus, Event, EventType, Message
 from escalations.defaults import OFFER, default_holding_message
 from escalations.engine import AFTER, BEFORE
 from escalations.models import EscalationDecision
@@ -86,8 +86,9 @@ def _hand_over(*, conversation: Conversation, decision: EscalationDecision) -> t
 
 
 def _offer_person(*, conversation: Conversation, decision: EscalationDecision) -> None:
-    already = conversation.messages.filter(sender=Sender.SYSTEM, text=_offer_text(decision)).exists()
-    if not already:
+    # Once per conversation, whichever rule offers and whatever its text says now.
+    already = Event.objects.filter(conversation=conversation, type=EventType.MESSAGE_SENT, payload__kind=OFFERED)
+    if not already.exists():
         services.message_store_system(
             conversation=conversation, text=_offer_text(decision), payload={"kind": OFFERED, "decision_id": decision.pk}
         )

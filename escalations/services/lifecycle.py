@@ -8,8 +8,9 @@ from django.utils import timezone
 from accounts.models import Membership, User
 from accounts.realtime import broadcast_on_commit, workspace_group
 from conversations.chat.payloads import conversation_payload
-from conversations.models import Conversation, ConversationStatus, Event, EventType, ResolvedBy
+from conversations.models import Conversation, ConversationStatus, EventType, ResolvedBy
 from conversations.realtime import conversation_broadcast_on_commit
+from conversations.services import event_append
 from escalations.errors import EscalationAlreadyClaimed, EscalationClosed, EscalationError
 from escalations.events import CONVERSATION_HANDED_BACK, ESCALATION_CLAIMED
 from escalations.handoff import handoff_summary
@@ -28,13 +29,6 @@ def _conversation_lock(conversation_id: int) -> Conversation:
         Conversation.objects.select_for_update(of=("self",))
         .select_related("workspace", "assignee")
         .get(pk=conversation_id)
-    )
-
-
-def _event(*, conversation: Conversation, type: str, payload: dict) -> Event:
-    """As conversations.services.event_append: in the transaction of the change."""
-    return Event.objects.create(
-        workspace_id=conversation.workspace_id, conversation=conversation, type=type, payload=payload
     )
 
 
@@ -69,7 +63,8 @@ def escalation_open(*, conversation: Conversation, decision: EscalationDecision)
             existing.priority = locked.priority = decision.rule_priority
             existing.save(update_fields=["priority"])
             locked.save(update_fields=["priority"])
-            _event(
+            event_append(
+                workspace=locked.workspace,
                 conversation=locked,
                 type=EventType.CONVERSATION_UPDATED,
                 payload={
@@ -93,7 +88,8 @@ def escalation_open(*, conversation: Conversation, decision: EscalationDecision)
     )
     locked.status, locked.priority = ConversationStatus.ESCALATED, decision.rule_priority
     locked.save(update_fields=["status", "priority"])
-    _event(
+    event_append(
+        workspace=locked.workspace,
         conversation=locked,
         type=EventType.CONVERSATION_ESCALATED,
         payload={
@@ -148,7 +144,8 @@ def escalation_claim(*, escalation: Escalation, user: User) -> Escalation:
     locked.save(update_fields=["status", "claimed_by", "claimed_at"])
     conversation.assignee = user
     conversation.save(update_fields=["assignee"])
-    _event(
+    event_append(
+        workspace=conversation.workspace,
         conversation=conversation,
         type=ESCALATION_CLAIMED,
         payload={
@@ -175,7 +172,8 @@ def escalation_resolve(*, escalation: Escalation, user: User) -> Escalation:
     conversation.status, conversation.resolved_at = ConversationStatus.RESOLVED, now
     conversation.resolved_by = ResolvedBy.AGENT
     conversation.save(update_fields=["status", "resolved_at", "resolved_by"])
-    _event(
+    event_append(
+        workspace=conversation.workspace,
         conversation=conversation,
         type=EventType.CONVERSATION_RESOLVED,
         payload={"resolved_by": ResolvedBy.AGENT, "by": "agent", "user_id": user.pk, "escalation_id": locked.pk},
@@ -196,7 +194,8 @@ def escalation_hand_back(*, escalation: Escalation, user: User) -> Escalation:
     locked.save(update_fields=["status", "outcome", "resolved_at"])
     conversation.status, conversation.assignee = ConversationStatus.OPEN, None
     conversation.save(update_fields=["status", "assignee"])
-    _event(
+    event_append(
+        workspace=conversation.workspace,
         conversation=conversation,
         type=CONVERSATION_HANDED_BACK,
         payload={"escalation_id": locked.pk, "user_id": user.pk},
