@@ -61,7 +61,9 @@ Phases, in this order:
      client), with CLOCK_MONOTONIC, which every process on one machine shares.
    * stored = send → the customer's own ``message.created``.
    * tokens delivered = ``delta`` frames / (first send → last frame), beside the ideal N x
-     50/s; per-stream rate = deltas / (first delta → ``completed``); streams open at once =
+     50/s (tokens = the vendor's words in the deltas; the server sends what arrived in each
+     ``CHAT_DELTA_INTERVAL_MS`` as one frame); per-stream rate = tokens / (first delta →
+     ``completed``); streams open at once =
      between first delta and ``completed``, as the client saw them.
    * lost = a ``completed`` whose stream's deltas, applied by the protocol's rule
      (``text[:offset] + text``), do not give its text (both stripped), or a reply that
@@ -166,23 +168,60 @@ class LoopLag:
         self._task.cancel()
 
 
+def _descendants(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(parent, []).append(int(entry))
+    found, todo = [], list(children.get(root, []))
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(children.get(pid, []))
+    return found
+
+
 class CpuMeter:
-    """CPU seconds used by each of our processes, and by the whole machine, over a phase."""
+    """CPU seconds used by each of our processes (with the processes they started: daphne A's
+    embedding process, PostgreSQL's backends), and by the whole machine, over a phase. A
+    process's CPU seconds per message hardly change with other load on the machine; its
+    latencies do."""
 
     ticks = os.sysconf("SC_CLK_TCK")
 
+    # Counted with the processes they started; this process is the parent of them all.
+    TREES = ("A", "B", "E", "PostgreSQL")
+
     def __init__(self, processes: dict[str, int], sessions: "PgSessions | None" = None) -> None:
-        self.processes = processes
+        self.processes = dict(processes)
+        if sessions is not None and (postmaster := sessions.postmaster_pid()):
+            self.processes["PostgreSQL"] = postmaster
         self.sessions = sessions
         self.sessions_opened = self.transactions = 0
 
-    def _process(self, pid: int) -> float:
+    def _stat(self, pid: int, *, children_waited: bool) -> float:
         try:
             with open(f"/proc/{pid}/stat") as stat:
                 fields = stat.read().rsplit(")", 1)[1].split()
         except OSError:
             return 0.0
-        return (int(fields[11]) + int(fields[12])) / self.ticks
+        used = int(fields[11]) + int(fields[12])
+        if children_waited:
+            # Children that ended (a PostgreSQL backend) are counted in their parent.
+            used += int(fields[13]) + int(fields[14])
+        return used / self.ticks
+
+    def _process(self, name: str, pid: int) -> float:
+        if name not in self.TREES:
+            return self._stat(pid, children_waited=False)
+        return self._stat(pid, children_waited=True) + sum(
+            self._stat(child, children_waited=False) for child in _descendants(pid)
+        )
 
     def _machine(self) -> float:
         with open("/proc/stat") as stat:
@@ -192,14 +231,14 @@ class CpuMeter:
 
     def __enter__(self) -> "CpuMeter":
         self.started = time.monotonic()
-        self.before = {name: self._process(pid) for name, pid in self.processes.items()}
+        self.before = {name: self._process(name, pid) for name, pid in self.processes.items()}
         self.machine_before = self._machine()
         self.sessions_before = self.sessions.count() if self.sessions else (0, 0)
         return self
 
     def __exit__(self, *exc_info) -> None:
         self.wall = time.monotonic() - self.started
-        self.used = {name: self._process(pid) - self.before[name] for name, pid in self.processes.items()}
+        self.used = {name: self._process(name, pid) - self.before[name] for name, pid in self.processes.items()}
         self.machine = self._machine() - self.machine_before
         if self.sessions:
             time.sleep(1.1)  # backends report their statistics about once a second
@@ -217,7 +256,11 @@ class CpuMeter:
     def line(self) -> str:
         ours = ", ".join(f"{name} {seconds / self.wall:.2f}" for name, seconds in self.used.items())
         rest = max(0.0, self.machine - sum(self.used.values())) / self.wall
-        return f"{ours}, everything else {rest:.2f} (PostgreSQL, Redis, other work); of {os.cpu_count()} cores"
+        return f"{ours}, everything else {rest:.2f} (Redis, other work); of {os.cpu_count()} cores"
+
+    def per_message_line(self, messages: int) -> str:
+        per = max(1, messages)
+        return ", ".join(f"{name} {1000 * seconds / per:.1f}" for name, seconds in self.used.items() if seconds)
 
 
 class PgSessions:
@@ -229,6 +272,17 @@ class PgSessions:
 
         self.url = url
         self.connection = psycopg.connect(url, autocommit=True)
+
+    def postmaster_pid(self) -> int | None:
+        """PostgreSQL's server process, when it runs on this machine."""
+        with self.connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            backend = cursor.fetchone()[0]
+        try:
+            with open(f"/proc/{backend}/stat") as stat:
+                return int(stat.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError):
+            return None
 
     def pending_turns(self, workspace_id: int) -> int:
         """Customer messages of the workspace without an AI reply (yet)."""
@@ -355,6 +409,9 @@ class Reply:
     last_delta: float | None = None
     ended: float | None = None
     deltas: int = 0
+    # Tokens (the vendor's words) in the deltas: a frame carries what arrived in 50 ms.
+    tokens: int = 0
+    first_tokens: int = 0
     offset_gaps: int = 0
     streams: dict[str, str] = field(default_factory=dict)
     completed: list[tuple[str, str]] = field(default_factory=list)  # (stream id, stored text)
@@ -409,9 +466,11 @@ async def chat_phase(server, workspace_key: str, size: int, args, questions: lis
                         frame_counts[kind] += 1
                         if kind == "delta":
                             reply.deltas += 1
+                            reply.tokens += len(incoming["text"].split())
                             reply.last_delta = now
                             if reply.first_delta is None:
                                 reply.first_delta = now
+                                reply.first_tokens = reply.tokens
                             so_far = reply.streams.get(incoming["stream_id"], "")
                             if incoming["offset"] != len(so_far):
                                 reply.offset_gaps += 1
@@ -522,7 +581,7 @@ def chat_report(size: int, result: dict, vendor: dict[str, dict], expected: str)
             continue
         to_first.append(reply.first_delta - reply.sent)
         if reply.completed_at is not None and reply.deltas > 1:
-            rates.append((reply.deltas - 1) / (reply.completed_at - reply.first_delta))
+            rates.append((reply.tokens - reply.first_tokens) / (reply.completed_at - reply.first_delta))
         record = vendor.get(reply.tag)
         if record is None or record["first_token"] is None:
             unmatched += 1
@@ -533,6 +592,7 @@ def chat_report(size: int, result: dict, vendor: dict[str, dict], expected: str)
         before.append(record["received"] - reply.sent)
         after.append(reply.first_delta - record["first_token"])
     deltas = sum(reply.deltas for reply in replies)
+    tokens = sum(reply.tokens for reply in replies)
     outcomes = Counter(reply.outcome for reply in replies)
     errors = Counter(code for reply in replies for code in reply.errors)
     peak, mean = peak_concurrency(replies)
@@ -554,7 +614,7 @@ def chat_report(size: int, result: dict, vendor: dict[str, dict], expected: str)
     ideal = size * (1 / TOKEN_DELAY)
     row(
         "tokens delivered",
-        f"{deltas} deltas in {result['wall']:.1f} s = {deltas / result['wall']:.0f}/s "
+        f"{tokens} in {deltas} delta frames in {result['wall']:.1f} s = {tokens / result['wall']:.0f}/s "
         f"(ideal while all {size} stream: {ideal:.0f}/s)",
     )
     row(
@@ -586,7 +646,7 @@ def chat_report(size: int, result: dict, vendor: dict[str, dict], expected: str)
         "censored": censored_first,
         "errors": sum(errors.values()) + len(result["connect_errors"]) + len(result["closed"]),
         "peak": peak,
-        "tokens_per_second": deltas / result["wall"],
+        "tokens_per_second": tokens / result["wall"],
         "size": size,
     }
 
@@ -919,8 +979,10 @@ How to read this (the module's docstring says more):
   same N: back to back (every socket busy, MEASURED.md's method) and paced like the chat.
 - monitor delivery = customer's send on daphne A -> the agent's conversation.activity with
   that message, agent on daphne B (across Redis to another process) and on A.
-- CPU = cores busy per process during the phase; "everything else" includes PostgreSQL,
-  Redis and whatever else runs on the machine (other test suites inflate every number).
+- CPU = cores busy per process during the phase, with the processes it started (daphne A's
+  embedding process, PostgreSQL's backends); "everything else" is Redis and whatever else
+  runs on the machine (other test suites inflate every latency). CPU ms per message hardly
+  depends on other load: it is what to compare between runs on a busy machine.
 """
 
 
@@ -960,6 +1022,7 @@ async def _measure(args, sizes, data, servers, retired, vendor_url, expected, pr
     for name, samples in delivery["samples"].items():
         row(name, ms(samples) + (f"  missed {delivery['missed'][name]}" if delivery["missed"][name] else ""))
     row("CPU, cores busy", delivery_cpu.line())
+    row("CPU ms per message", delivery_cpu.per_message_line(args.delivery_messages))
     row("PostgreSQL (our database)", delivery_cpu.database_line(args.delivery_messages))
     if delivery["extra"]:
         row("other events", ", ".join(f"{kind} {count}" for kind, count in delivery["extra"].most_common()))
@@ -987,6 +1050,7 @@ async def _measure(args, sizes, data, servers, retired, vendor_url, expected, pr
         vendor = await asyncio.to_thread(vendor_timings, vendor_url)
         report = chat_report(size, result, vendor, expected)
         row("CPU, cores busy", chat_cpu.line())
+        row("CPU ms per message (100 tokens)", chat_cpu.per_message_line(len(result["replies"])))
         row("PostgreSQL (our database)", chat_cpu.database_line(len(result["replies"])))
         overhead = report["overhead"]
         for label, echo_samples in echoes[size].items():

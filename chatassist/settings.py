@@ -243,6 +243,8 @@ CHAT_MESSAGES_PER_MINUTE = env.int("CHAT_MESSAGES_PER_MINUTE", default=20)
 CHAT_ATTACHMENT_MAX_BYTES = env.int("CHAT_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 # How often watchers (other tabs, the agent monitor) get a streaming reply's text so far.
 CHAT_WATCHER_INTERVAL_MS = env.int("CHAT_WATCHER_INTERVAL_MS", default=200)
+# The socket that asked gets a streaming reply's tokens at most this often, in one frame each.
+CHAT_DELTA_INTERVAL_MS = env.int("CHAT_DELTA_INTERVAL_MS", default=50)
 # Threads per server process for the chat's database work, each keeping one connection
 # (chatassist/db_threads.py); the query embedding gets its own thread (knowledge/query_vectors.py).
 CHAT_DB_THREADS = env.int("CHAT_DB_THREADS", default=6)

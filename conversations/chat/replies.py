@@ -1,6 +1,10 @@
 """Runs the AI's turn for a stored customer message and streams it out.
 
-Tokens go straight to the transport that asked (one socket send per delta, no Redis). Other
+Tokens go straight to the transport that asked, no Redis: the first at once, then what
+arrived in each ``CHAT_DELTA_INTERVAL_MS`` (50 ms) as one frame. A socket send costs a daphne
+process more than parsing the token did; at 50 tokens/s per stream, one frame per token made
+the frames themselves most of the server's work (bench/chat.py), and a reader cannot see the
+difference between 50 and 20 updates a second. Other
 watchers — the visitor's other tabs, the agent monitor, sockets on other server processes —
 get the text so far through the conversation's channel-layer group, a few times a second,
 and then the stored message with its ``stream_id``; everyone ends with the same message.
@@ -89,6 +93,12 @@ class ReplyRun:
         self.layer = get_channel_layer()
         self.group = conversation_group(conversation.pk)
         self.interval = settings.CHAT_WATCHER_INTERVAL_MS / 1000
+        self.delta_interval = settings.CHAT_DELTA_INTERVAL_MS / 1000
+        # Text for the socket that asked, not sent yet: (stream_id, offset, text).
+        self._pending: tuple[str, int, str] | None = None
+        self._pending_sent_at = -1.0
+        self._pending_timer: asyncio.TimerHandle | None = None
+        self._pending_flush: asyncio.Task | None = None
         self._watched = False
         self._watched_checked_at = -WATCHERS_RECHECK_SECONDS
         self._announced: asyncio.Task | None = None
@@ -102,6 +112,46 @@ class ReplyRun:
             alive = False
         if not alive:
             self.sink = None
+
+    async def _delta_direct(self, *, stream_id: str, offset: int, text: str) -> None:
+        """``text`` at ``offset`` to the socket that asked: now, if the last frame went out
+        ``CHAT_DELTA_INTERVAL_MS`` ago, else with what follows, at most that much later."""
+        if self.sink is None:
+            return
+        if self._pending is not None:
+            pending_stream, pending_offset, pending_text = self._pending
+            self._pending = (pending_stream, pending_offset, pending_text + text)
+        else:
+            self._pending = (stream_id, offset, text)
+        wait = self._pending_sent_at + self.delta_interval - time.monotonic()
+        if wait <= 0:
+            await self._pending_send()
+        elif self._pending_timer is None:
+            self._pending_timer = asyncio.get_running_loop().call_later(wait, self._pending_send_later)
+
+    def _pending_send_later(self) -> None:
+        self._pending_timer = None
+        self._pending_flush = asyncio.create_task(self._pending_send())
+
+    async def _pending_send(self) -> None:
+        """Sends the text waiting, if any. Takes it before the first ``await``: a timer's send
+        and the stream's never send the same text twice or out of order."""
+        if self._pending_timer is not None:
+            self._pending_timer.cancel()
+            self._pending_timer = None
+        if self._pending is None:
+            return
+        (stream_id, offset, text), self._pending = self._pending, None
+        self._pending_sent_at = time.monotonic()
+        await self._direct(
+            {
+                "type": "delta",
+                "conversation_id": self.conversation.pk,
+                "stream_id": stream_id,
+                "offset": offset,
+                "text": text,
+            }
+        )
 
     async def _watchers(self, frame: dict, *, recheck: bool = False) -> None:
         """``frame`` to the conversation's other watchers, if it has any. Who watches is asked
@@ -149,15 +199,7 @@ class ReplyRun:
                 async for event in events:
                     if isinstance(event, Delta):
                         offset, text = len(text), text + event.text
-                        await self._direct(
-                            {
-                                "type": "delta",
-                                "conversation_id": conversation_id,
-                                "stream_id": stream_id,
-                                "offset": offset,
-                                "text": event.text,
-                            }
-                        )
+                        await self._delta_direct(stream_id=stream_id, offset=offset, text=event.text)
                         now = time.monotonic()
                         if now - flushed_at >= self.interval:
                             await self._watchers(
@@ -172,6 +214,7 @@ class ReplyRun:
                             flushed_at = now
                     elif isinstance(event, ReplyStored):
                         stored.append(event.message)
+                        await self._pending_send()
                         await self._direct(
                             {
                                 "type": "completed",
@@ -198,6 +241,7 @@ class ReplyRun:
                 }
             )
         finally:
+            await self._pending_send()
             await self._typing(False)
         if stored and not stored[-1].partial:
             await run_db(

@@ -32,7 +32,9 @@ def shop(workspace):
     return workspace
 
 
-def _send_and_collect(shop, text: str, *, seconds: float = 2.0) -> list[dict]:
+def _send_and_collect(shop, text: str, *, seconds: float = 2.0, until=None) -> list[dict]:
+    """The frames of the next ``seconds``; with ``until``, up to the frame it accepts (a
+    loaded machine may take longer than ``seconds`` to stream a reply)."""
     frames: list[dict] = []
 
     async def scenario():
@@ -40,7 +42,10 @@ def _send_and_collect(shop, text: str, *, seconds: float = 2.0) -> list[dict]:
         await widget_hello(communicator)
         await communicator.send_json_to({"type": "message.send", "client_id": "c1", "text": text})
         frames.append(await receive_type(communicator, "message.created"))
-        frames.extend(await frames_within(communicator, seconds))
+        if until is None:
+            frames.extend(await frames_within(communicator, seconds))
+        else:
+            frames.extend(await collect_until(communicator, until, timeout=30))
         await communicator.disconnect()
 
     async_to_sync(scenario)()
@@ -90,7 +95,7 @@ def test_a_refund_over_the_limit_is_routed_to_billing_and_nothing_is_promised(sh
 def test_a_refund_under_the_limit_is_answered_by_the_ai(shop, anthropic_on_vendor_server):
     anthropic_on_vendor_server.enqueue(MESSAGES, ScriptedResponse(text="Here is how refunds work. ⟦confidence=0.9⟧"))
 
-    frames = _send_and_collect(shop, "Could I get a refund of $150?")
+    frames = _send_and_collect(shop, "Could I get a refund of $150?", until=is_final_reply)
 
     assert len(anthropic_on_vendor_server.requests_to(MESSAGES)) == 1
     assert any(is_final_reply(frame) for frame in frames)

@@ -144,11 +144,44 @@ def test_a_turn_streams_to_the_socket_that_asked_and_ends_with_the_stored_reply(
     run(scenario)
 
 
-def test_another_tab_watches_through_the_channel_layer_and_ends_with_the_same_message(
-    shop, help_centre, anthropic_on_vendor_server
+def test_the_socket_that_asked_gets_what_arrived_in_each_interval_as_one_frame(
+    shop, help_centre, anthropic_on_vendor_server, settings
 ):
     from assistant.testing.vendor_formats import MESSAGES
     from assistant.testing.vendor_server import ScriptedResponse
+
+    settings.CHAT_DELTA_INTERVAL_MS = 50
+    words = [f"word{number}" for number in range(60)]
+    anthropic_on_vendor_server.enqueue(
+        MESSAGES, ScriptedResponse(text=" ".join(words) + " ⟦confidence=0.8⟧", token_delay=0.01)
+    )
+
+    async def scenario():
+        communicator = await widget_connect(shop)
+        await widget_hello(communicator)
+        await communicator.send_json_to({"type": "message.send", "client_id": "m1", "text": "Tell me"})
+        frames = await collect_until(communicator, is_final_reply)
+        deltas = [f for f in frames if f["type"] == "delta"]
+        text = ""
+        for delta in deltas:
+            assert delta["offset"] == len(text)
+            text += delta["text"]
+        assert text.split() == words == frames[-1]["message"]["text"].split()
+        # 60 tokens 10 ms apart: a frame every 50 ms carries several; none is lost or repeated.
+        assert 2 <= len(deltas) < len(words) / 2
+        await communicator.disconnect()
+
+    run(scenario)
+
+
+def test_another_tab_watches_through_the_channel_layer_and_ends_with_the_same_message(
+    shop, help_centre, anthropic_on_vendor_server, settings
+):
+    from assistant.testing.vendor_formats import MESSAGES
+    from assistant.testing.vendor_server import ScriptedResponse
+
+    # The asker gets every token as its own frame here, to compare with the watcher's.
+    settings.CHAT_DELTA_INTERVAL_MS = 0
 
     answer = " ".join(f"word{number}" for number in range(60)) + " ⟦confidence=0.8⟧"
     anthropic_on_vendor_server.enqueue(
