@@ -40,7 +40,10 @@ def passages_block(passages: Sequence[Passage]) -> str:
 
 def system_prompt(*, request: CompletionRequest) -> str:
     """The workspace's own system prompt, then our rules: style, grounding and citations,
-    the passages, and the hidden confidence trailer."""
+    the passages, and the hidden confidence trailer. A request that does not answer a
+    customer (``answers_customer=False``) brings its own instructions, sent as they are."""
+    if not request.answers_customer:
+        return request.system_prompt.strip()
     rules = []
     if request.tone:
         rules.append(f"- Tone: {request.tone}.")

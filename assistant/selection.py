@@ -46,6 +46,15 @@ def provider_plan(
     return tuple(plan)
 
 
+def language_model_planned(*, request: CompletionRequest, config: AssistantConfig) -> bool:
+    """Whether a configured language model (anything but offline) would be asked: work that
+    only a model can do (an escalation's handoff summary) is not worth queueing otherwise."""
+    return any(
+        planned.name != OFFLINE and planned.name in PROVIDERS and PROVIDERS[planned.name].is_configured(config)
+        for planned in provider_plan(request=request, config=config)
+    )
+
+
 def configured_providers(config: AssistantConfig) -> list[str]:
     return [name for name in AUTO_ORDER if PROVIDERS[name].is_configured(config)]
 

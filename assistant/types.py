@@ -68,6 +68,10 @@ class CompletionRequest:
     # Tokens the workspace may still spend this month; None = no limit. At or below zero the
     # request is answered by the offline provider and the result says so.
     budget_tokens_remaining: int | None = None
+    # False for work done for the team rather than an answer to a customer (an escalation's
+    # handoff summary): ``system_prompt`` is then the whole instruction, and none of the
+    # answering rules, passages or confidence trailer are added (assistant/prompting.py).
+    answers_customer: bool = True
 
 
 @dataclass(frozen=True)

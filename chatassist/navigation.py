@@ -1,7 +1,9 @@
 """The console's sections, in menu order, with the role property each one needs.
 
 Sections that are not built yet render an honest "not built yet" page that says what will
-live there; each later part of the product replaces its entry's view."""
+live there; each later part of the product replaces its entry's view. A built section is served
+by its app's own urls under /w/<slug>/<key>/ (``Escalations`` is a shortcut to the monitor's
+Queue tab, where escalations are handled live)."""
 
 from dataclasses import dataclass
 
@@ -57,8 +59,9 @@ SECTIONS = (
         "escalations",
         "Escalations",
         "can_view_conversations",
-        "The queue of conversations handed to people by the escalation rules, most urgent first, "
-        "each with its reason, waiting time and handoff summary.",
+        "The queue of conversations handed to people by the escalation rules, in the chat monitor: "
+        "each with its priority, reason and waiting time, live, and the handoff summary a click away.",
+        built=True,
     ),
     Section(
         "analytics",

@@ -7,6 +7,7 @@ from accounts.views import auth
 from chatassist import console, demo, health
 from chatassist.navigation import SECTIONS
 from conversations.chat import http as chat_http
+from conversations.monitor import views as monitor_views
 
 workspace_patterns = [
     path("", console.dashboard, name="dashboard"),
@@ -21,6 +22,7 @@ workspace_patterns = [
     path("knowledge/", include("knowledge.urls")),
     path("conversations/", include("conversations.urls")),
     path("monitor/", include("conversations.monitor.urls")),
+    path("escalations/", monitor_views.escalations, name="escalations"),
     path("activity/", console.activity_feed, name="activity_feed"),
 ]
 

@@ -75,9 +75,20 @@ class EscalationDecisionAdmin(admin.ModelAdmin):
 
 @admin.register(Escalation)
 class EscalationAdmin(admin.ModelAdmin):
-    list_display = ["queued_at", "workspace", "conversation", "priority", "status", "outcome", "team", "claimed_by"]
-    list_filter = ["status", "outcome", "priority"]
-    search_fields = ["reason", "summary", "team"]
+    list_display = [
+        "queued_at",
+        "workspace",
+        "conversation",
+        "priority",
+        "status",
+        "outcome",
+        "team",
+        "claimed_by",
+        "summary_source",
+        "summary_model",
+    ]
+    list_filter = ["status", "outcome", "priority", "summary_source"]
+    search_fields = ["reason", "summary", "extractive_summary", "team"]
     date_hierarchy = "queued_at"
 
     def get_readonly_fields(self, request, obj=None):

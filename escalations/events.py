@@ -8,3 +8,6 @@ its members without changing a stored row."""
 ESCALATION_CLAIMED = "escalation_claimed"
 # An agent gave the conversation back to the AI without resolving it.
 CONVERSATION_HANDED_BACK = "conversation_handed_back"
+# The model wrote the escalation's handoff summary (escalations/services/summaries.py); the
+# payload names the provider and model, never the text.
+ESCALATION_SUMMARIZED = "escalation_summarized"

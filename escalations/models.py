@@ -151,9 +151,19 @@ class EscalationOutcome(models.TextChoices):
 OPEN_STATUSES = (EscalationStatus.QUEUED, EscalationStatus.CLAIMED)
 
 
+class SummarySource(models.TextChoices):
+    EXTRACTIVE = "extractive", "Extractive (no model)"
+    AI = "ai", "AI"
+
+
 class Escalation(models.Model):
     """A conversation handed to people: queued until an agent claims it, then resolved (or
-    handed back to the AI). At most one open escalation per conversation."""
+    handed back to the AI). At most one open escalation per conversation.
+
+    ``summary`` is the handoff summary agents read. It is extractive when the escalation
+    opens (escalations/handoff.py, no model call) and, when a language model is configured,
+    replaced moments later by the model's (escalations/summaries.py); ``extractive_summary``
+    keeps the first either way. Agents only: it never goes to the customer."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="escalations")
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="escalations")
@@ -172,6 +182,12 @@ class Escalation(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     summary = models.TextField(blank=True)
+    summary_source = models.CharField(max_length=16, choices=SummarySource.choices, default=SummarySource.EXTRACTIVE)
+    extractive_summary = models.TextField(blank=True)
+    # The AI summary's provider and model, and when it was written; empty for an extractive one.
+    summary_provider = models.CharField(max_length=40, blank=True)
+    summary_model = models.CharField(max_length=100, blank=True)
+    summary_generated_at = models.DateTimeField(null=True, blank=True)
     queued_at = models.DateTimeField(default=timezone.now)
     claimed_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)

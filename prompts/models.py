@@ -89,6 +89,8 @@ class PromptVersion(models.Model):
 class UsageSource(models.TextChoices):
     CONVERSATION = "conversation", "Conversation"
     SANDBOX = "sandbox", "Sandbox"
+    # An escalation's AI handoff summary, written for the agent (escalations/summaries.py).
+    HANDOFF_SUMMARY = "handoff_summary", "Handoff summary"
 
 
 class ModelUsage(models.Model):

@@ -3,8 +3,10 @@
 
 from django.core import signing
 from django.urls import reverse
+from django.utils import timezone
 
-from conversations.models import Attachment, Conversation, ConversationStatus, Message, Sender
+from accounts import business_hours
+from conversations.models import Attachment, Conversation, ConversationStatus, Event, EventType, Message, Sender
 
 ATTACHMENT_URL_SALT = "chatassist.attachment"
 
@@ -61,16 +63,36 @@ def conversation_state(conversation: Conversation) -> str:
     return "ai"
 
 
+def wait_expectation(conversation: Conversation) -> str:
+    """When the customer can expect a person, as of now: business hours aware, in the widget's
+    language ("A person usually replies within 5 minutes.")."""
+    workspace = conversation.workspace
+    return business_hours.human_wait_expectation(
+        workspace=workspace, at=timezone.now(), language=workspace.widget_language
+    )
+
+
+def handed_back(conversation: Conversation) -> bool:
+    """Whether a person had the conversation and gave it back to the AI (its event is the record)."""
+    return Event.objects.filter(conversation_id=conversation.pk, type=EventType.CONVERSATION_HANDED_BACK).exists()
+
+
 def conversation_payload(conversation: Conversation) -> dict:
+    """The conversation as its customer may see it. Besides ``state``, what the widget's header
+    says about it: the agent's name (``human``), when to expect a person (``waiting``), and
+    whether the AI has it back after a person (``ai``). Each costs a query only in its state."""
     assignee = conversation.assignee
+    state = conversation_state(conversation)
     return {
         "id": conversation.pk,
         "status": conversation.status,
-        "state": conversation_state(conversation),
+        "state": state,
         "last_seq": conversation.last_seq,
         "csat_score": conversation.csat_score,
         "assignee_name": assignee.display_name if assignee is not None else "",
         "resolved_by": conversation.resolved_by,
+        "wait_expectation": wait_expectation(conversation) if state == "waiting" else "",
+        "handed_back": state == "ai" and handed_back(conversation),
     }
 
 

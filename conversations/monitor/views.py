@@ -8,6 +8,7 @@ redirect back with a notice."""
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import workspace_view
@@ -37,6 +38,14 @@ def monitor(request):
         "conversations/monitor/partials/monitor_section.html" if request.htmx else "conversations/monitor/monitor.html"
     )
     return render(request, template, context)
+
+
+@require_GET
+@workspace_view("can_view_conversations")
+def escalations(request):
+    """The console's Escalations section: the monitor's Queue tab, where agents claim what waits
+    for a person (and the Escalations tab beside it holds every escalation, claimed or done)."""
+    return redirect(f"{reverse('monitor', args=[request.workspace.slug])}?tab=queue")
 
 
 def _panel_context(conversation, *, triage_form=None, error: str = "") -> dict:

@@ -2,8 +2,9 @@
 lifecycle queued → claimed → resolved (or handed back to the AI).
 
 Every function is keyword-only and atomic, and raises an ``EscalationError`` for a request that
-cannot be honoured. In three parts: ``rules``, ``evaluation`` (decisions and the dry run) and
-``lifecycle`` (escalations); import them from here."""
+cannot be honoured. In four parts: ``rules``, ``evaluation`` (decisions and the dry run),
+``lifecycle`` (escalations) and ``summaries`` (the AI handoff summary, written by a worker
+after the escalation opens); import them from here."""
 
 from escalations.handoff import handoff_summary
 from escalations.services.evaluation import dry_run, rules_evaluate
@@ -22,6 +23,7 @@ from escalations.services.rules import (
     rule_set_enabled,
     rule_update,
 )
+from escalations.services.summaries import escalation_summarize, escalation_summary_queue
 
 __all__ = [
     "default_rules_create",
@@ -30,6 +32,8 @@ __all__ = [
     "escalation_hand_back",
     "escalation_open",
     "escalation_resolve",
+    "escalation_summarize",
+    "escalation_summary_queue",
     "handoff_summary",
     "rule_create",
     "rule_delete",

@@ -21,6 +21,7 @@ from escalations.models import (
     EscalationOutcome,
     EscalationStatus,
 )
+from escalations.services.summaries import escalation_summary_queue
 
 
 def _conversation_lock(conversation_id: int) -> Conversation:
@@ -49,9 +50,10 @@ def _broadcast(conversation: Conversation, escalation: Escalation) -> None:
 
 @transaction.atomic
 def escalation_open(*, conversation: Conversation, decision: EscalationDecision) -> Escalation:
-    """Hand the conversation to people for ``decision``: queue an escalation with a handoff
-    summary, mark the conversation escalated with the rule's priority, and append a
-    ``conversation_escalated`` event. Idempotent: a conversation has at most one open
+    """Hand the conversation to people for ``decision``: queue an escalation with the
+    extractive handoff summary (and, after commit, the AI summary's task when a language
+    model is configured), mark the conversation escalated with the rule's priority, and
+    append a ``conversation_escalated`` event. Idempotent: a conversation has at most one open
     escalation, returned as it is (made more urgent if this decision's priority is higher)."""
     locked = _conversation_lock(conversation.pk)
     if locked.status == ConversationStatus.CLOSED:
@@ -76,6 +78,7 @@ def escalation_open(*, conversation: Conversation, decision: EscalationDecision)
             )
             _broadcast(locked, existing)
         return existing
+    summary = handoff_summary(conversation=locked, reason=decision.reason)
     escalation = Escalation.objects.create(
         workspace_id=locked.workspace_id,
         conversation=locked,
@@ -84,7 +87,8 @@ def escalation_open(*, conversation: Conversation, decision: EscalationDecision)
         reason=decision.reason,
         priority=decision.rule_priority,
         team=decision.team,
-        summary=handoff_summary(conversation=locked, reason=decision.reason),
+        summary=summary,
+        extractive_summary=summary,
     )
     locked.status, locked.priority = ConversationStatus.ESCALATED, decision.rule_priority
     locked.save(update_fields=["status", "priority"])
@@ -106,6 +110,8 @@ def escalation_open(*, conversation: Conversation, decision: EscalationDecision)
         },
     )
     _broadcast(locked, escalation)
+    # The model's summary comes later, from a worker: the turn does not wait for it.
+    escalation_summary_queue(escalation=escalation)
     return escalation
 
 

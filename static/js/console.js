@@ -56,7 +56,8 @@
   function connect(path, attempt) {
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
     var socket = new WebSocket(scheme + location.host + path);
-    socket.onopen = function () { attempt = 0; };
+    // The body says whether live updates are on (tests wait for it; styles may show it).
+    socket.onopen = function () { attempt = 0; document.body.dataset.live = "on"; };
     socket.onmessage = function (message) {
       var event;
       try { event = JSON.parse(message.data); } catch (error) { return; }
@@ -65,6 +66,7 @@
       else dispatch(event);
     };
     socket.onclose = function (close) {
+      document.body.dataset.live = "off";
       if (close.code === 4403) return; // No longer a member: do not retry.
       var delay = Math.min(30000, 500 * Math.pow(2, attempt)) * (0.5 + Math.random());
       setTimeout(function () { connect(path, attempt + 1); }, delay);

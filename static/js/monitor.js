@@ -128,6 +128,8 @@
   }
 
   function onEscalationEvent(detail) {
+    // A summary written for an escalation already announced is no new escalation.
+    if (detail.change === "summary") return;
     if (detail.status === "queued" && detail.escalation_id) {
       alertEscalation(detail.escalation_id, detail.conversation_id, detail.priority);
     }
@@ -300,6 +302,7 @@
         return setTyping("agent:" + (frame.name || ""), frame.on ? (frame.name || "An agent") + " is typing…" : null);
       case "conversation.updated":
       case "conversation.triaged":
+      case "escalation.summarized": // the AI handoff summary replaced the extractive one
         return refreshPanel();
       case "error":
         return toast(frame.detail || "Something went wrong.");

@@ -48,7 +48,8 @@
       unavailable: "The chat is not available on this page.", assistant: "AI assistant", you: "You",
       sources: "Sources", interrupted: "Interrupted", reply: "New reply from {name}: {text}",
       uploading: "Uploading\u2026", status_open: "Open", status_escalated: "With our team",
-      status_resolved: "Resolved", status_closed: "Closed", subtitle: "We reply in a few seconds",
+      status_resolved: "Resolved", status_closed: "Closed", waitingPerson: "Waiting for a person",
+      joined: "{name} joined", backToAi: "Back to the AI assistant",
     },
     fr: {
       open: "Ouvrir le chat", close: "Fermer le chat", placeholder: "\u00c9crivez un message\u2026", send: "Envoyer",
@@ -65,7 +66,8 @@
       unavailable: "Le chat n\u2019est pas disponible sur cette page.", assistant: "Assistant IA", you: "Vous",
       sources: "Sources", interrupted: "Interrompu", reply: "Nouvelle r\u00e9ponse de {name} : {text}",
       uploading: "Envoi\u2026", status_open: "Ouverte", status_escalated: "Avec notre \u00e9quipe",
-      status_resolved: "R\u00e9solue", status_closed: "Ferm\u00e9e", subtitle: "Nous r\u00e9pondons en quelques secondes",
+      status_resolved: "R\u00e9solue", status_closed: "Ferm\u00e9e", waitingPerson: "En attente d\u2019une personne",
+      joined: "{name} a rejoint la conversation", backToAi: "De retour avec l\u2019assistant IA",
     },
     de: {
       open: "Chat \u00f6ffnen", close: "Chat schlie\u00dfen", placeholder: "Nachricht schreiben\u2026", send: "Senden",
@@ -82,7 +84,8 @@
       unavailable: "Der Chat ist auf dieser Seite nicht verf\u00fcgbar.", assistant: "KI-Assistent", you: "Sie",
       sources: "Quellen", interrupted: "Unterbrochen", reply: "Neue Antwort von {name}: {text}",
       uploading: "Wird hochgeladen\u2026", status_open: "Offen", status_escalated: "Bei unserem Team",
-      status_resolved: "Gel\u00f6st", status_closed: "Geschlossen", subtitle: "Wir antworten in wenigen Sekunden",
+      status_resolved: "Gel\u00f6st", status_closed: "Geschlossen", waitingPerson: "Warten auf eine Person",
+      joined: "{name} ist jetzt dabei", backToAi: "Wieder beim KI-Assistenten",
     },
     es: {
       open: "Abrir el chat", close: "Cerrar el chat", placeholder: "Escribe un mensaje\u2026", send: "Enviar",
@@ -99,7 +102,8 @@
       unavailable: "El chat no est\u00e1 disponible en esta p\u00e1gina.", assistant: "Asistente de IA", you: "T\u00fa",
       sources: "Fuentes", interrupted: "Interrumpido", reply: "Nueva respuesta de {name}: {text}",
       uploading: "Subiendo\u2026", status_open: "Abierta", status_escalated: "Con nuestro equipo",
-      status_resolved: "Resuelta", status_closed: "Cerrada", subtitle: "Respondemos en unos segundos",
+      status_resolved: "Resuelta", status_closed: "Cerrada", waitingPerson: "Esperando a una persona",
+      joined: "{name} se ha unido", backToAi: "De nuevo con el asistente de IA",
     },
     pt: {
       open: "Abrir o chat", close: "Fechar o chat", placeholder: "Escreva uma mensagem\u2026", send: "Enviar",
@@ -116,7 +120,8 @@
       unavailable: "O chat n\u00e3o est\u00e1 dispon\u00edvel nesta p\u00e1gina.", assistant: "Assistente de IA", you: "Voc\u00ea",
       sources: "Fontes", interrupted: "Interrompido", reply: "Nova resposta de {name}: {text}",
       uploading: "Enviando\u2026", status_open: "Aberta", status_escalated: "Com a nossa equipe",
-      status_resolved: "Resolvida", status_closed: "Encerrada", subtitle: "Respondemos em poucos segundos",
+      status_resolved: "Resolvida", status_closed: "Encerrada", waitingPerson: "Aguardando uma pessoa",
+      joined: "{name} entrou na conversa", backToAi: "De volta ao assistente de IA",
     },
     nl: {
       open: "Chat openen", close: "Chat sluiten", placeholder: "Typ een bericht\u2026", send: "Versturen",
@@ -133,7 +138,8 @@
       unavailable: "De chat is niet beschikbaar op deze pagina.", assistant: "AI-assistent", you: "Jij",
       sources: "Bronnen", interrupted: "Onderbroken", reply: "Nieuw antwoord van {name}: {text}",
       uploading: "Uploaden\u2026", status_open: "Open", status_escalated: "Bij ons team",
-      status_resolved: "Opgelost", status_closed: "Gesloten", subtitle: "We antwoorden binnen enkele seconden",
+      status_resolved: "Opgelost", status_closed: "Gesloten", waitingPerson: "Wachten op een medewerker",
+      joined: "{name} is erbij gekomen", backToAi: "Terug bij de AI-assistent",
     },
   };
   let lang = "en";
@@ -898,10 +904,19 @@
   function onConversation(data) {
     if (!data) return;
     const conv = conversation(data.id);
+    const before = handling(conv);
     conv.status = data.status || conv.status;
     conv.csat = data.csat_score != null ? data.csat_score : conv.csat;
     conv.assignee = data.assignee_name || conv.assignee;
+    conv.state = data.state;
+    conv.agent = data.assignee_name;
+    conv.wait = data.wait_expectation;
+    conv.back = data.handed_back;
+    // Who handles it changed while the visitor was here (not replayed by a resume): say so.
+    const now = handling(conv);
+    if (!conv.catchingUp && now.join() !== before.join() && conv === active()) announce(now.join(". "));
     conv.catchingUp = false;
+    renderState(conv);
     const entry = state.past.find((item) => item.id === data.id);
     if (entry) entry.status = conv.status;
     // The record says there is more than we have: ask for it once the dust has settled.
@@ -1193,6 +1208,29 @@
     return last;
   }
 
+  // ai, waiting, human, resolved or closed; from the status when a server sends no state.
+  function stateOf(conv) {
+    return conv.state || { escalated: conv.agent ? "human" : "waiting", open: "ai" }[conv.status] || conv.status;
+  }
+
+  // Who is handling the conversation: [what the header says, when a person will reply].
+  function handling(conv) {
+    const state = stateOf(conv);
+    if (state === "waiting") return conv.wait ? [t("waitingPerson"), conv.wait] : [t("waitingPerson")];
+    if (state === "human") return [t("joined", { name: conv.agent || conv.assignee })];
+    if (state === "resolved" || state === "closed") return [t("status_" + state)];
+    return [t(conv.back ? "backToAi" : "assistant")];
+  }
+
+  function renderState(conv) {
+    if (conv !== active() || !ui.state) return;
+    const [label, detail] = handling(conv);
+    ui.state.textContent = label;
+    ui.state.dataset.state = stateOf(conv);
+    ui.wait.textContent = detail || "";
+    ui.wait.hidden = !detail;
+  }
+
   // Below the messages: who is typing, "That helped", the stars, or a closing note.
   function renderFoot(conv) {
     if (conv !== active() || !ui.foot) return;
@@ -1338,11 +1376,15 @@
     showNotice.timer = setTimeout(renderBanner, 6000);
   }
 
-  // Screen readers hear a reply once, when it is complete, not token by token.
+  // Screen readers hear a reply once, when it is complete, not token by token. What comes
+  // together (a person joined, then their reply) is said together.
+  const said = [];
   function announce(text) {
     if (!ui.live) return;
+    said.push(text);
     ui.live.textContent = "";
-    setTimeout(() => (ui.live.textContent = text), 50);
+    clearTimeout(announce.timer);
+    announce.timer = setTimeout(() => (ui.live.textContent = said.splice(0).join(" ")), 50);
   }
 
   function nearBottom() {
@@ -1421,6 +1463,7 @@
     // The scroller holds the welcome, the messages and the foot, so all three scroll together.
     if (ui.scroller.children[1] !== conv.list) ui.scroller.replaceChildren(ui.welcome, conv.list, ui.foot);
     renderSuggestions(conv);
+    renderState(conv);
     renderFoot(conv);
     renderReceipt(conv);
     renderBanner();
@@ -1638,6 +1681,8 @@
       { type: "button", class: "icon", "aria-label": t("back"), title: t("back"), hidden: true, onclick: () => showView("chat") },
       icon("back"),
     );
+    ui.state = el("p", { class: "subtitle state" });
+    ui.wait = el("p", { class: "subtitle wait", hidden: true });
     ui.welcome = el("div", { class: "row ai welcome" });
     if (config.welcome_message) {
       ui.welcome.append(el("span", { class: "author", text: title }), el("div", { class: "bubble" }, markdown(config.welcome_message)));
@@ -1709,7 +1754,8 @@
           "div",
           { class: "titles" },
           el("h2", { id: "chatassist-title", text: title }),
-          el("p", { class: "subtitle", text: t("subtitle") }),
+          ui.state,
+          ui.wait,
         ),
         ui.historyButton,
         el("button", { type: "button", class: "icon", "aria-label": t("close"), title: t("close"), onclick: closePanel }, icon("close")),
@@ -1822,6 +1868,9 @@ header{display:flex;align-items:center;gap:4px;padding:12px 8px 12px 16px;backgr
 header .titles{flex:1;min-width:0}
 header h2{margin:0;font-size:16px;font-weight:650;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
 header .subtitle{margin:0;font-size:12.5px;opacity:.85}
+header .state::before{content:"";display:inline-block;width:7px;height:7px;margin-right:6px;border-radius:50%;background:#4ade80;vertical-align:1px}
+header .state[data-state=waiting]::before{background:#fbbf24}
+header .state[data-state=resolved]::before,header .state[data-state=closed]::before{display:none}
 header :focus-visible{outline-color:var(--accent-text)}
 .icon{display:inline-grid;place-items:center;width:36px;height:36px;padding:0;border:0;border-radius:8px;background:transparent;color:inherit}
 .icon:hover{background:rgba(127,127,127,.18)}

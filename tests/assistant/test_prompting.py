@@ -86,3 +86,12 @@ def test_system_prompt_without_passages_says_none_matched():
 
     assert "(No help-centre passages matched this question.)" in prompt
     assert "Answer in the language the customer writes in." in prompt
+
+
+def test_a_request_for_the_team_is_sent_with_its_own_instructions_only():
+    request = make_request(system_prompt="  Summarise this conversation for the agent.  ", answers_customer=False)
+
+    prompt = system_prompt(request=request)
+
+    assert prompt == "Summarise this conversation for the agent."
+    assert "passages" not in prompt and "confidence" not in prompt

@@ -87,3 +87,18 @@ def test_an_unknown_provider_name_is_recorded_and_skipped(make_config):
     assert result.provider == "offline"
     assert result.attempts[0].error == "not_configured: unknown provider"
     assert "Antropic" not in result.notice and "antropic is not configured" in result.notice
+
+
+def test_a_language_model_is_planned_only_when_one_is_configured():
+    from assistant.selection import language_model_planned
+
+    def planned(config: AssistantConfig, **request_overrides) -> bool:
+        return language_model_planned(request=make_request(**request_overrides), config=config)
+
+    assert planned(AssistantConfig(anthropic_api_key="a"))
+    assert planned(AssistantConfig(openai_compatible_base_url="http://x/v1"))
+    assert not planned(AssistantConfig())
+    assert not planned(AssistantConfig(anthropic_api_key="a", provider="offline", fallback_provider="offline"))
+    # Named but without a key, and no configured fallback: nothing but offline would answer.
+    assert not planned(AssistantConfig(provider="anthropic", fallback_provider="offline"))
+    assert not planned(AssistantConfig(anthropic_api_key="a"), provider="offline")

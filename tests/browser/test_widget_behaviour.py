@@ -300,6 +300,89 @@ def test_an_agent_typing_is_shown_with_their_name_and_replies_are_announced_once
     expect(widget.locator(".row.customer[data-seq='1'] .receipt")).to_have_text("Seen")
 
 
+def conversation_updated(chat, **fields):
+    """A ``conversation.updated`` for conversation 7; by default the AI has it."""
+    conversation = {
+        "id": 7,
+        "status": "open",
+        "state": "ai",
+        "last_seq": 1,
+        "csat_score": None,
+        "assignee_name": "",
+        "resolved_by": "",
+        "wait_expectation": "",
+        "handed_back": False,
+        **fields,
+    }
+    chat.send({"type": "conversation.updated", "conversation": conversation})
+
+
+def wait_for_hello(page, chat):
+    for _ in range(100):
+        if chat.sent("hello"):
+            return
+        page.wait_for_timeout(50)
+
+
+def test_the_header_says_who_handles_the_conversation_and_announces_each_change(page):
+    chat = MockChat(page)
+    widget = chat.open()
+    state, wait, live = widget.locator("header .state"), widget.locator("header .wait"), widget.locator("[aria-live]")
+    expect(state).to_have_text("AI assistant")
+    expect(wait).to_be_hidden()
+    wait_for_hello(page, chat)
+    chat.send({"type": "message.created", "conversation_id": 7, "message": message(1, "customer", "Hi", client_id="x")})
+    expect(widget.locator(".row.customer[data-seq='1']")).to_be_visible()
+
+    expected = "A person usually replies within 5 minutes."
+    conversation_updated(chat, status="escalated", state="waiting", wait_expectation=expected)
+    expect(state).to_have_text("Waiting for a person")
+    expect(state).to_have_attribute("data-state", "waiting")
+    expect(wait).to_have_text(expected)
+    expect(live).to_have_text(f"Waiting for a person. {expected}")
+
+    # A name is text, whatever it contains.
+    name = '<img src=x onerror="window.__xss=1">'
+    conversation_updated(chat, status="escalated", state="human", assignee_name=name)
+    expect(state).to_have_text(f"{name} joined")
+    expect(wait).to_be_hidden()
+    expect(live).to_have_text(f"{name} joined")
+    # Said once: the same state again (another tab's copy) is not announced again.
+    conversation_updated(chat, status="escalated", state="human", assignee_name=name)
+    reply = message(2, "agent", "Hello!", author_name=name)
+    chat.send({"type": "message.created", "conversation_id": 7, "message": reply})
+    expect(live).to_have_text(f"New reply from {name}: Hello!")
+
+    conversation_updated(chat, handed_back=True)
+    expect(state).to_have_text("Back to the AI assistant")
+    expect(live).to_have_text("Back to the AI assistant")
+    conversation_updated(chat, status="resolved", state="resolved")
+    expect(state).to_have_text("Resolved")
+    assert page.evaluate("window.__xss") is None
+    assert widget.locator("header img").count() == 0
+
+
+def test_the_header_state_speaks_the_workspace_language_and_reads_older_servers(page):
+    from tests.browser.mock_chat import CONFIG
+
+    chat = MockChat(page, config={**CONFIG, "language": "fr"})
+    widget = chat.open()
+    state = widget.locator("header .state")
+    expect(state).to_have_text("Assistant IA")
+    wait_for_hello(page, chat)
+    chat.send(
+        {"type": "message.created", "conversation_id": 7, "message": message(1, "customer", "Salut", client_id="x")}
+    )
+    # A server that sends no ``state`` yet: the status says it.
+    chat.send({"type": "conversation.updated", "conversation": {"id": 7, "status": "escalated", "last_seq": 1}})
+    expect(state).to_have_text("En attente d\u2019une personne")
+    expect(state).to_have_attribute("data-state", "waiting")
+    conversation_updated(chat, status="escalated", state="human", assignee_name="Camille")
+    expect(state).to_have_text("Camille a rejoint la conversation")
+    conversation_updated(chat, handed_back=True)
+    expect(state).to_have_text("De retour avec l\u2019assistant IA")
+
+
 def test_the_widget_speaks_the_workspace_language(page):
     from tests.browser.mock_chat import CONFIG
 

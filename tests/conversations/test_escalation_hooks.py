@@ -125,6 +125,12 @@ def test_inside_business_hours_the_customer_is_told_the_usual_wait(shop, offline
     [holding] = _system_texts(frames)
     assert "Our office is closed" not in holding
     assert "within 7 minutes" in holding
+    # The widget's header says it too, from the conversation's state.
+    updated = [frame["conversation"] for frame in frames if frame["type"] == "conversation.updated"]
+    assert (updated[-1]["state"], updated[-1]["wait_expectation"]) == (
+        "waiting",
+        "A person usually replies within 7 minutes.",
+    )
 
 
 def test_while_escalated_and_unclaimed_the_ai_stays_quiet(shop, anthropic_on_vendor_server):
