@@ -872,7 +872,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_arguments(sys.argv[1:] if argv is None else argv)
     sizes = [int(size) for size in args.sizes.split(",") if size.strip()]
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    wanted = 4 * max(sizes) + 1024
+    wanted = 4 * max(sizes, default=0) + 1024
     if soft < wanted:
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(wanted, soft)), hard))
 

@@ -85,13 +85,15 @@ def message_text_clean(text: str, *, allow_empty: bool = False) -> str:
 
 @transaction.atomic
 def message_receive(
-    *, conversation: Conversation, text: str, client_id: str = "", attachment_ids=()
+    *, conversation: Conversation, text: str, client_id: str = "", attachment_ids=(), on_new=None
 ) -> tuple[Message, bool]:
     """Store a customer's message — first, before anything that can fail — and return it with
     whether it is new. The same ``client_id`` again returns the stored message (a client that
     re-sends after a dropped connection). A resolved conversation is reopened; a closed one
     takes no more messages. ``message.conversation`` is the conversation as it is now.
-    ``attachment_ids`` are the contact's uploads not yet sent; a message may be only those."""
+    ``attachment_ids`` are the contact's uploads not yet sent; a message may be only those.
+    ``on_new()`` is called once the message is known to be new, before anything is written:
+    a rate limit that raises there counts new messages only, and stores nothing."""
     text = message_text_clean(text, allow_empty=bool(attachment_ids))
     if client_id and not CLIENT_ID.fullmatch(client_id):
         raise ConversationError("The client id must be 1–64 letters, digits or _ . : -.", code="invalid_client_id")
@@ -102,6 +104,8 @@ def message_receive(
         existing = Message.objects.filter(conversation=locked, client_id=client_id).first()
         if existing is not None:
             return existing, False
+    if on_new is not None:
+        on_new()
     if locked.status == ConversationStatus.CLOSED:
         raise ConversationError(
             "This conversation is closed. Start a new one to write again.", code="conversation_closed", status=409
@@ -123,6 +127,9 @@ def message_receive(
     )
     if attachment_ids:
         _attachments_bind(message=message, attachment_ids=attachment_ids, contact_id=locked.contact_id)
+    else:
+        # It has none: its payloads (the broadcast, the acknowledgement) need not ask.
+        message._prefetched_objects_cache = {"attachments": Attachment.objects.none()}
     event_append(
         workspace=locked.workspace,
         conversation=locked,

@@ -1,5 +1,8 @@
 """Reads for escalations, always scoped to a workspace or a conversation."""
 
+import threading
+import time
+
 from django.db.models import Count, Max, QuerySet
 
 from accounts.models import Workspace
@@ -16,6 +19,14 @@ from escalations.models import (
 
 # Compiled rule sets, per process (see engine.RuleSetCache).
 RULE_SETS = engine.RuleSetCache()
+
+# How long this process trusts a workspace's rules stamp before asking the database again: a
+# rule changed by another process (the console's) is in force here within this long; one
+# changed in this process, at once (signals.py forgets the stamp). Every customer message
+# asked the database before; a burst of them now asks once a second per workspace.
+RULES_STAMP_SECONDS = 1.0
+_stamps: dict[int, tuple[float, tuple]] = {}
+_stamps_lock = threading.Lock()
 
 # After these, a conversation's count of turns without a resolution starts again.
 _FRESH_START_EVENTS = (EventType.CONVERSATION_RESOLVED, EventType.CONVERSATION_REOPENED, CONVERSATION_HANDED_BACK)
@@ -58,6 +69,24 @@ def rules_stamp(*, workspace_id: int) -> tuple:
     return stamp["count"], stamp["last"]
 
 
+def rules_stamp_recent(*, workspace_id: int) -> tuple:
+    """``rules_stamp``, as read at most ``RULES_STAMP_SECONDS`` ago."""
+    now = time.monotonic()
+    with _stamps_lock:
+        entry = _stamps.get(workspace_id)
+    if entry is not None and now - entry[0] < RULES_STAMP_SECONDS:
+        return entry[1]
+    stamp = rules_stamp(workspace_id=workspace_id)
+    with _stamps_lock:
+        _stamps[workspace_id] = (now, stamp)
+    return stamp
+
+
+def rules_stamp_forget(*, workspace_id: int) -> None:
+    with _stamps_lock:
+        _stamps.pop(workspace_id, None)
+
+
 def rule_set_for(*, workspace_id: int) -> engine.RuleSet:
     """The workspace's enabled rules, compiled; compiled again only after a change."""
 
@@ -69,7 +98,7 @@ def rule_set_for(*, workspace_id: int) -> engine.RuleSet:
         )
         return [rule_spec(rule, version=rule.version_count or 0) for rule in rules]
 
-    return RULE_SETS.get(workspace_id, rules_stamp(workspace_id=workspace_id), load)
+    return RULE_SETS.get(workspace_id, rules_stamp_recent(workspace_id=workspace_id), load)
 
 
 def turns_without_resolution(*, conversation: Conversation, up_to_seq: int | None = None) -> int:
@@ -89,8 +118,12 @@ def turns_without_resolution(*, conversation: Conversation, up_to_seq: int | Non
     return messages.count()
 
 
-def opening_message_text(*, conversation: Conversation) -> str:
-    """The customer's first message: what the conversation is about, until it has a topic."""
+def opening_message_text(*, conversation: Conversation, message: Message | None = None) -> str:
+    """The customer's first message: what the conversation is about, until it has a topic.
+    ``message``: the customer's message being evaluated; when it is the conversation's first
+    (seq 1: a conversation starts with the customer's message), no query."""
+    if message is not None and message.seq == 1 and message.sender == Sender.CUSTOMER:
+        return message.text
     return (
         Message.objects.filter(conversation=conversation, sender=Sender.CUSTOMER)
         .order_by("seq")

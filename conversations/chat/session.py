@@ -145,17 +145,16 @@ class ChatSession:
         """The rate limit counts new messages only."""
         if frame.conversation_id is not None:
             conversation = self.conversation_get(frame.conversation_id)
-            existing = Message.objects.filter(conversation=conversation, client_id=frame.client_id).first()
-            if existing is not None:
-                return conversation, existing, False
-            limits.message_rate_check(workspace_id=self.workspace.pk, contact_id=conversation.contact_id)
             message, created = services.message_receive(
                 conversation=conversation,
                 text=frame.text,
                 client_id=frame.client_id,
                 attachment_ids=frame.attachment_ids,
+                on_new=lambda: limits.message_rate_check(
+                    workspace_id=self.workspace.pk, contact_id=conversation.contact_id
+                ),
             )
-            return message.conversation, message, created
+            return (message.conversation if created else conversation), message, created
         contact = self.visitor.contact_ensure()
         with transaction.atomic():
             # The first message of a conversation may be re-sent before its conversation id

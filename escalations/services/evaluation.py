@@ -47,7 +47,8 @@ def rules_evaluate(
         return counted[0]
 
     def topic() -> str:
-        return f"{conversation.topic}\n{selectors.opening_message_text(conversation=conversation)}".strip()
+        opening = selectors.opening_message_text(conversation=conversation, message=message)
+        return f"{conversation.topic}\n{opening}".strip()
 
     context = engine.Context(
         text=message.text,

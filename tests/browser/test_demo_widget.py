@@ -78,9 +78,10 @@ def test_a_customer_asks_watches_the_reply_stream_reloads_resolves_and_rates(dem
     expect(reply).to_contain_text("Invoices and payments")
     expect(widget.locator(".suggestion")).to_have_count(0)
 
-    # It streamed: several deltas at growing offsets, then the stored reply with the same text.
+    # It streamed: the first token at once, then what arrived in each 50 ms (the offline
+    # provider is fast: one frame or more), at growing offsets, then the stored reply.
     deltas = [frame for frame in frames if frame["type"] == "delta"]
-    assert len(deltas) >= 3
+    assert len(deltas) >= 2
     assert [frame["offset"] for frame in deltas] == sorted(frame["offset"] for frame in deltas)
     completed = next(frame for frame in frames if frame["type"] == "completed")
     assert "".join(frame["text"] for frame in deltas) == completed["message"]["text"]
