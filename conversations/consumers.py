@@ -117,6 +117,10 @@ class WidgetConsumer(AsyncJsonWebsocketConsumer):
         query_vector = query_vector_submit(frame.text) if frame.text else None
         accepted = await run_db(self.session.message_accept, frame)
         conversation, message = accepted.conversation, accepted.message
+        if query_vector is not None and not accepted.ai_replies:
+            # A person has the conversation, or a re-send: if the vector is still queued behind
+            # others, it is never computed (a busy process saves 10-20 ms of CPU).
+            query_vector.cancel()
         await self._subscribe(conversation.pk)
         # Always answered, even when this socket has it: a re-send needs its acknowledgement.
         self.seen.setdefault(conversation.pk, set()).add(message.seq)
