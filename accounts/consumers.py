@@ -1,7 +1,12 @@
 """The console's WebSocket: one per open console tab, joined to its workspace group.
 
-It authenticates in ``connect`` (session user, membership) and checks the membership again
-before forwarding each event, so a member removed mid-session stops hearing anything."""
+It authenticates in ``connect`` (session user, membership) and reads the membership again
+when the team changes (a removal or a role change announces ``team.updated`` to this group,
+so a member removed mid-session stops hearing anything at the next event) and at least every
+``MEMBERSHIP_RECHECK_SECONDS`` (the channel layer may drop an announcement). A read before
+every event cost each live update of the agent monitor a trip to the database."""
+
+import time
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
@@ -10,6 +15,7 @@ from accounts.realtime import workspace_group
 from chatassist.db_threads import run_db
 
 CLOSE_NOT_ALLOWED = 4403
+MEMBERSHIP_RECHECK_SECONDS = 5.0
 
 
 class WorkspaceConsumer(AsyncJsonWebsocketConsumer):
@@ -20,6 +26,7 @@ class WorkspaceConsumer(AsyncJsonWebsocketConsumer):
         if self.membership is None:
             await self.close(code=CLOSE_NOT_ALLOWED)
             return
+        self.checked_at = time.monotonic()
         self.group = workspace_group(self.membership.workspace_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
@@ -46,11 +53,15 @@ class WorkspaceConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "pong"})
 
     async def workspace_event(self, message):
-        membership = await self._current_membership()
+        event = message["event"]
+        now = time.monotonic()
+        if event.get("type") == "team.updated" or now - self.checked_at >= MEMBERSHIP_RECHECK_SECONDS:
+            self.membership = await self._current_membership()
+            self.checked_at = now
+        membership = self.membership
         if membership is None:
             await self.close(code=CLOSE_NOT_ALLOWED)
             return
-        event = message["event"]
         if event.get("type") == "conversation.activity" and not membership.can_view_conversations:
             # Viewers see that something happened, never what a customer wrote.
             event = {"type": event["type"], "conversation_id": event.get("conversation_id")}

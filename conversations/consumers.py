@@ -39,6 +39,9 @@ class WidgetConsumer(AsyncJsonWebsocketConsumer):
         # resumed): group echoes of them are dropped.
         self.seen: dict[int, set[int]] = {}
         self.open = False
+        # Conversations a person has (escalated or assigned): the AI will not answer there, so
+        # the question is not embedded in advance (turn_run does it if the AI answers after all).
+        self.quiet: set[int] = set()
         key = (parse_qs(self.scope.get("query_string", b"").decode("latin-1")).get("key") or [""])[0]
         # Accept first, then close with a code: a refusal during the handshake reaches the
         # browser as a bare failure, a close code says why. Accepting before the database
@@ -114,9 +117,14 @@ class WidgetConsumer(AsyncJsonWebsocketConsumer):
 
     async def frame_message_send(self, frame):
         # Embedding the question takes longer than storing it: both at once.
-        query_vector = query_vector_submit(frame.text) if frame.text else None
+        in_advance = frame.text and frame.conversation_id not in self.quiet
+        query_vector = query_vector_submit(frame.text) if in_advance else None
         accepted = await run_db(self.session.message_accept, frame)
         conversation, message = accepted.conversation, accepted.message
+        if accepted.created and accepted.ai_replies:
+            self.quiet.discard(conversation.pk)
+        elif accepted.created:
+            self.quiet.add(conversation.pk)
         if query_vector is not None and not accepted.ai_replies:
             # A person has the conversation, or a re-send: if the vector is still queued behind
             # others, it is never computed (a busy process saves 10-20 ms of CPU).

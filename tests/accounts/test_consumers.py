@@ -122,3 +122,30 @@ def test_viewers_hear_that_a_conversation_changed_but_never_what_was_written(wor
         await communicator.disconnect()
 
     async_to_sync(scenario)()
+
+
+def test_an_agent_made_a_viewer_mid_session_stops_hearing_what_customers_write(workspace, owner):
+    """The membership is not read before every event (a trip to the database per live update),
+    but a role change announces itself and is heard at once."""
+    from conversations.models import Contact
+    from conversations.services import conversation_start, message_receive
+
+    agent = make_member(workspace=workspace, role=Role.AGENT)
+    contact = Contact.objects.create(workspace=workspace, name="Ada")
+    conversation = conversation_start(workspace=workspace, contact=contact)
+    headers = _headers(agent.user)
+
+    async def scenario():
+        communicator, connected, _ = await _connect(f"/ws/w/{workspace.slug}/", headers)
+        assert connected
+        await sync_to_async(message_receive)(conversation=conversation, text="hello there", client_id="a1")
+        heard = await communicator.receive_json_from(timeout=5)
+        assert heard["type"] == "conversation.activity" and "frame" in heard
+        await sync_to_async(services.membership_change_role)(membership=agent, role=Role.VIEWER)
+        assert await communicator.receive_json_from(timeout=5) == {"type": "team.updated"}
+        await sync_to_async(message_receive)(conversation=conversation, text="my card ends 4242", client_id="a2")
+        event = await communicator.receive_json_from(timeout=5)
+        assert event == {"type": "conversation.activity", "conversation_id": conversation.pk}
+        await communicator.disconnect()
+
+    async_to_sync(scenario)()

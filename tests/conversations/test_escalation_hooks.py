@@ -9,6 +9,7 @@ from assistant.testing.vendor_server import ScriptedResponse
 from conversations.models import Conversation, ConversationStatus, Message, Sender
 from escalations.models import Escalation, EscalationDecision, EscalationStatus
 from escalations.services import rule_create
+from knowledge.query_vectors import query_vector_submit
 from tests.conversations.widget_client import (
     ORIGIN,
     collect_until,
@@ -133,7 +134,17 @@ def test_inside_business_hours_the_customer_is_told_the_usual_wait(shop, offline
     )
 
 
-def test_while_escalated_and_unclaimed_the_ai_stays_quiet(shop, anthropic_on_vendor_server):
+def test_while_escalated_and_unclaimed_the_ai_stays_quiet(shop, anthropic_on_vendor_server, monkeypatch):
+    from conversations import consumers
+
+    embedded: list[str] = []
+
+    def submit(text):
+        embedded.append(text)
+        return query_vector_submit(text)
+
+    monkeypatch.setattr(consumers, "query_vector_submit", submit)
+
     async def scenario():
         communicator = await widget_connect(shop)
         await widget_hello(communicator)
@@ -151,6 +162,9 @@ def test_while_escalated_and_unclaimed_the_ai_stays_quiet(shop, anthropic_on_ven
     async_to_sync(scenario)()
     assert anthropic_on_vendor_server.requests_to(MESSAGES) == []
     assert Message.objects.filter(sender=Sender.CUSTOMER).count() == 2
+    # The first question was embedded while it was stored (nobody knew yet); the second,
+    # in a conversation waiting for a person, is not: the AI will not answer it.
+    assert embedded == ["Get me your lawyer"]
 
 
 def test_low_confidence_after_the_reply_hands_the_conversation_over(shop, anthropic_on_vendor_server):
