@@ -58,6 +58,9 @@ def query_vector_submit(query: str) -> "Future[np.ndarray]":
         _pool_discard()
         computing = _local_fallback(key[1])
     computing.add_done_callback(lambda done: _settle(result, done, key))
+    # Cancelling the answer (the AI will not reply after all) cancels the work if it has not
+    # started: a busy process's queue is not spent on vectors nobody reads.
+    result.add_done_callback(lambda answer: computing.cancel() if answer.cancelled() else None)
     return result
 
 
@@ -83,13 +86,16 @@ def _local_fallback(query: str) -> "Future[np.ndarray]":
 
 
 def _settle(result: Future, done: Future, key: tuple[str, str]) -> None:
+    if done.cancelled():
+        return  # because ``result`` was
     error = done.exception()
     if isinstance(error, BrokenProcessPool):
         _pool_discard()
         done = _local_fallback(key[1])
         error = done.exception()
     if error is not None:
-        result.set_exception(error)
+        if not result.cancelled():
+            result.set_exception(error)
         return
     vector = done.result()
     vector.setflags(write=False)  # shared by every caller that hits the cache
@@ -97,7 +103,8 @@ def _settle(result: Future, done: Future, key: tuple[str, str]) -> None:
         _cache[key] = vector
         while len(_cache) > CACHE_SIZE:
             _cache.popitem(last=False)
-    result.set_result(vector)
+    if not result.cancelled():
+        result.set_result(vector)
 
 
 def _pool() -> Executor:
