@@ -98,6 +98,7 @@ class ReplyRun:
         self._pending: tuple[str, int, str] | None = None
         self._pending_sent_at = -1.0
         self._pending_timer: asyncio.TimerHandle | None = None
+        # The timer's send, referenced until it runs (asyncio holds tasks weakly).
         self._pending_flush: asyncio.Task | None = None
         self._watched = False
         self._watched_checked_at = -WATCHERS_RECHECK_SECONDS

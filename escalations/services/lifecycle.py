@@ -6,7 +6,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Membership, User
-from accounts.realtime import broadcast_on_commit, workspace_group
 from conversations.chat.payloads import conversation_payload
 from conversations.models import Conversation, ConversationStatus, EventType, ResolvedBy
 from conversations.realtime import conversation_broadcast_on_commit
@@ -21,6 +20,7 @@ from escalations.models import (
     EscalationOutcome,
     EscalationStatus,
 )
+from escalations.realtime import escalations_updated_on_commit
 from escalations.services.summaries import escalation_summary_queue
 
 
@@ -36,16 +36,7 @@ def _conversation_lock(conversation_id: int) -> Conversation:
 def _broadcast(conversation: Conversation, escalation: Escalation) -> None:
     frame = {"type": "conversation.updated", "conversation": conversation_payload(conversation)}
     conversation_broadcast_on_commit(conversation=conversation, frame=frame)
-    broadcast_on_commit(
-        workspace_group(conversation.workspace_id),
-        {
-            "type": "escalations.updated",
-            "escalation_id": escalation.pk,
-            "conversation_id": conversation.pk,
-            "status": escalation.status,
-            "priority": escalation.priority,
-        },
-    )
+    escalations_updated_on_commit(escalation)
 
 
 @transaction.atomic

@@ -12,7 +12,6 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.realtime import broadcast_on_commit, workspace_group
 from assistant.config import AssistantConfig
 from assistant.providers import OFFLINE
 from assistant.selection import language_model_planned
@@ -22,6 +21,7 @@ from conversations.services import event_append
 from escalations import summaries
 from escalations.events import ESCALATION_SUMMARIZED
 from escalations.models import Escalation, SummarySource
+from escalations.realtime import escalations_updated_on_commit
 from prompts.models import UsageSource
 from prompts.selectors import active_prompt_version, tokens_remaining_this_month
 from prompts.services import model_usage_record
@@ -142,17 +142,7 @@ def _summary_store(*, escalation: Escalation, text: str, provider: str, model: s
         "summary_source": SummarySource.AI,
     }
     agents_broadcast_on_commit(conversation=conversation, frame=frame)
-    broadcast_on_commit(
-        workspace_group(escalation.workspace_id),
-        {
-            "type": "escalations.updated",
-            "change": "summary",
-            "escalation_id": escalation.pk,
-            "conversation_id": conversation.pk,
-            "status": escalation.status,
-            "priority": escalation.priority,
-        },
-    )
+    escalations_updated_on_commit(escalation, change="summary")
     escalation.summary, escalation.summary_source = text, SummarySource.AI
     escalation.summary_provider, escalation.summary_model = provider, model
     escalation.summary_generated_at = generated_at

@@ -133,3 +133,31 @@ def test_dry_run_writes_nothing_and_checks_after_reply_rules_with_a_confidence(w
     legal = services.dry_run(workspace=workspace, text="my lawyer says hi", confidence=0.2)
     assert (legal.rule_name, legal.stage) == ("Legal or compliance mention", "before")
     assert not EscalationDecision.objects.exists()
+
+
+def test_a_rule_changed_elsewhere_is_in_force_here_once_the_stamp_is_read_again(conversation, monkeypatch):
+    """Other processes (the console's) change rules without this one's signals: the stamp
+    this process trusts for RULES_STAMP_SECONDS is what makes it see the change."""
+    from django.utils import timezone
+
+    from escalations.models import EscalationRule
+
+    monkeypatch.setattr(selectors, "RULES_STAMP_SECONDS", 60)  # however slow this machine is
+    message = _say(conversation, "Please refund my $250 now")
+    assert services.rules_evaluate(conversation=conversation, message=message, stage="before") is not None
+    # As another process's save would (a new updated_at), but without this process's signal.
+    EscalationRule.objects.filter(workspace=conversation.workspace).update(enabled=False, updated_at=timezone.now())
+    EscalationDecision.objects.all().delete()
+    assert services.rules_evaluate(conversation=conversation, message=message, stage="before") is not None, (
+        "within RULES_STAMP_SECONDS the stamp read a moment ago is trusted"
+    )
+    monkeypatch.setattr(selectors, "RULES_STAMP_SECONDS", 0)
+    assert services.rules_evaluate(conversation=conversation, message=message, stage="before") is None
+
+
+def test_a_rule_changed_in_this_process_is_in_force_at_once(conversation):
+    rule = selectors.rules_of(workspace=conversation.workspace).get(name="Refund over $200")
+    message = _say(conversation, "Please refund my $250 now")
+    assert services.rules_evaluate(conversation=conversation, message=message, stage="before") is not None
+    services.rule_set_enabled(rule=rule, actor=None, enabled=False)
+    assert services.rules_evaluate(conversation=conversation, message=message, stage="before") is None
