@@ -94,8 +94,22 @@ class MockChat:
     def sent(self, kind):
         return [frame for frame in self.frames if frame["type"] == kind]
 
+    def sent_eventually(self, kind, accept=lambda frame: True, *, seconds: float = 15):
+        """The frames of ``kind`` so far, once the last one sent is one ``accept`` takes: the
+        widget's frames reach this handler while Playwright waits, not at once."""
+        for _ in range(int(seconds * 10)):
+            frames = self.sent(kind)
+            if frames and accept(frames[-1]):
+                return frames
+            self.page.wait_for_timeout(100)
+        raise AssertionError(f"the widget sent no {kind} frame like that: {self.sent(kind)}")
+
     def open(self):
+        """The host page with the widget open and, unless sockets are refused, its socket ready
+        (hello answered): frames sent before that would find no socket."""
         self.page.goto(f"{SHOP}/")
         widget = self.page.locator("chatassist-widget")
         widget.locator(".launcher").click()
+        if not self.refuse_sockets:
+            self.sent_eventually("hello")
         return widget

@@ -416,7 +416,7 @@ def test_the_page_api_queues_calls_made_before_the_script_and_reports_events(pag
     widget = page.locator("chatassist-widget")
     expect(widget.locator(".panel")).to_be_visible()
     expect(widget.locator("textarea.input")).to_be_focused()
-    assert chat.sent("hello")[0]["identity"] == {
+    assert chat.sent_eventually("hello")[0]["identity"] == {
         "user_id": "42",
         "user_hash": "abc123",
         "email": "ada@example.com",
@@ -429,10 +429,7 @@ def test_the_page_api_queues_calls_made_before_the_script_and_reports_events(pag
 
     # A new identity (the user logged in as someone else) reconnects with it.
     page.evaluate("ChatAssist.identify({token: 'jwt.token.here'})")
-    for _ in range(50):
-        if chat.sent("hello")[-1].get("identity") == {"token": "jwt.token.here"}:
-            break
-        page.wait_for_timeout(100)
+    chat.sent_eventually("hello", lambda frame: frame.get("identity") == {"token": "jwt.token.here"})
     assert chat.sent("hello")[-1]["identity"] == {"token": "jwt.token.here"}
     assert chat.sent("hello")[-1]["visitor_token"] == "vt_test"
 
