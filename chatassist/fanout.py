@@ -2,10 +2,10 @@
 
 Two costs dominated a busy chat process (bench/chat.py, MEASURED.md):
 
-- ``group_send`` is two Redis round trips even to an empty group, and two more per group
-  with members. Most groups a turn sends to hold nobody but the socket that asked (one tab,
-  no agent watching): ``group_send_to_others`` asks Redis once who is there and stops when it
-  is only the sender.
+- ``group_send`` is four Redis round trips per group. Most groups a turn sends to hold
+  nobody but the socket that asked (one tab, no agent watching): ``group_send_to_others``
+  stops when it is only the sender, and chatassist/channel_layer.py sends any number of
+  groups in two round trips.
 - Sends made after commit from a database thread used to block that thread on Redis
   (``async_to_sync``). When the call came from the event loop's process, they are now
   handed to the loop and the thread goes back to work at once. Sends that share an
@@ -16,7 +16,6 @@ Everything here stays at-most-once: the database is the record and clients resum
 import asyncio
 import logging
 import os
-import time
 
 from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
@@ -33,8 +32,7 @@ _tails: dict[asyncio.AbstractEventLoop, dict[object, asyncio.Task]] = {}
 
 async def group_send_to_others(group: str, message: dict, *, origin: str = "") -> None:
     """``group_send``, unless the group is empty or holds only ``origin``."""
-    if await group_has_others(group, origin=origin):
-        await get_channel_layer().group_send(group, message)
+    await _send_all([(group, message, origin)])
 
 
 async def group_has_others(group: str, *, origin: str = "") -> bool:
@@ -47,13 +45,8 @@ async def group_has_others(group: str, *, origin: str = "") -> bool:
 
 async def _members(layer, group: str) -> list[str] | None:
     """The group's live channels, or None when the layer cannot say cheaply."""
-    group_key = getattr(layer, "_group_key", None)
-    if group_key is None or not hasattr(layer, "consistent_hash"):
-        return None
-    connection = layer.connection(layer.consistent_hash(group))
-    # The same expiry rule group_send applies before it sends.
-    names = await connection.zrangebyscore(group_key(group), int(time.time()) - layer.group_expiry, "+inf")
-    return [name.decode() for name in names]
+    group_members = getattr(layer, "group_members", None)
+    return None if group_members is None else await group_members(group)
 
 
 def send_on_commit(sends: list[Send], *, order_key: object = None) -> None:
@@ -118,5 +111,14 @@ async def _send_after(previous: asyncio.Task | None, sends: list[Send]) -> None:
 
 
 async def _send_all(sends: list[Send]) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    send_many = getattr(layer, "group_send_many", None)
+    if send_many is not None:
+        # chatassist/channel_layer.py: every group of the batch in two Redis round trips.
+        await send_many(sends)
+        return
     for group, message, origin in sends:
-        await group_send_to_others(group, message, origin=origin)
+        if await group_has_others(group, origin=origin):
+            await layer.group_send(group, message)

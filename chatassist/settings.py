@@ -88,7 +88,7 @@ CACHES = {
 }
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "BACKEND": "chatassist.channel_layer.RedisChannelLayer",
         "CONFIG": {
             # redis-py's default pool of 100 fails under load with "Too many connections".
             # redis-py 8 reads with a 5 s timeout by default, the same 5 s that channels-redis
@@ -338,6 +338,7 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         # channels-redis reports messages dropped over capacity at INFO: keep them visible.
         "channels_redis": {"level": "INFO"},
+        "chatassist.channel_layer": {"level": "INFO"},
         # The SDKs log whole request bodies (prompts, customers' messages) at DEBUG and every
         # request line at INFO: never let them reach production logs.
         "anthropic": {"level": "WARNING"},
