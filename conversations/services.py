@@ -23,6 +23,7 @@ from conversations.models import (
     Sender,
 )
 from conversations.realtime import conversation_broadcast_on_commit
+from conversations.rows import conversation_lock, message_id_with_client_id
 
 MAX_MESSAGE_CHARACTERS = 4000
 CLIENT_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
@@ -30,7 +31,10 @@ CLIENT_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 
 def _conversation_lock(conversation: Conversation) -> Conversation:
     """The conversation's row, locked (only that row), with its workspace for the events."""
-    return Conversation.objects.select_for_update(of=("self",)).select_related("workspace").get(pk=conversation.pk)
+    locked = conversation_lock(conversation.pk)
+    if locked is None:
+        raise Conversation.DoesNotExist(f"Conversation {conversation.pk} does not exist.")
+    return locked
 
 
 def event_append(*, workspace: Workspace, type: str, conversation: Conversation | None = None, payload=None) -> Event:
@@ -91,6 +95,8 @@ def message_receive(
     whether it is new. The same ``client_id`` again returns the stored message (a client that
     re-sends after a dropped connection). A resolved conversation is reopened; a closed one
     takes no more messages. ``message.conversation`` is the conversation as it is now.
+    ``conversation`` may be a reference (pk, workspace_id, contact_id): it is looked up, and
+    ``Conversation.DoesNotExist`` raised, unless it is that contact's in that workspace.
     ``attachment_ids`` are the contact's uploads not yet sent; a message may be only those.
     ``on_new()`` is called once the message is known to be new, before anything is written:
     a rate limit that raises there counts new messages only, and stores nothing."""
@@ -99,11 +105,16 @@ def message_receive(
         raise ConversationError("The client id must be 1–64 letters, digits or _ . : -.", code="invalid_client_id")
     # The lock orders concurrent sends to one conversation: sequence numbers stay gapless,
     # and a re-sent client id is seen by the second sender.
-    locked = _conversation_lock(conversation)
-    if client_id:
-        existing = Message.objects.filter(conversation=locked, client_id=client_id).first()
-        if existing is not None:
-            return existing, False
+    locked = conversation_lock(
+        conversation.pk, workspace_id=conversation.workspace_id, contact_id=conversation.contact_id
+    )
+    if locked is None:
+        raise Conversation.DoesNotExist(f"Conversation {conversation.pk} does not exist.")
+    existing_id = message_id_with_client_id(locked.pk, client_id) if client_id else None
+    if existing_id is not None:
+        existing = Message.objects.get(pk=existing_id)
+        Message.conversation.field.set_cached_value(existing, locked)
+        return existing, False
     if on_new is not None:
         on_new()
     if locked.status == ConversationStatus.CLOSED:

@@ -144,17 +144,22 @@ class ChatSession:
     def _message_store(self, frame: Frame) -> tuple[Conversation, Message, bool]:
         """The rate limit counts new messages only."""
         if frame.conversation_id is not None:
-            conversation = self.conversation_get(frame.conversation_id)
-            message, created = services.message_receive(
-                conversation=conversation,
-                text=frame.text,
-                client_id=frame.client_id,
-                attachment_ids=frame.attachment_ids,
-                on_new=lambda: limits.message_rate_check(
-                    workspace_id=self.workspace.pk, contact_id=conversation.contact_id
-                ),
-            )
-            return (message.conversation if created else conversation), message, created
+            contact = self.visitor.contact if self.visitor else None
+            if contact is None:
+                raise ConversationNotFound()
+            # Only the visitor's own: message_receive looks it up with its lock, in one query.
+            reference = Conversation(pk=frame.conversation_id, workspace_id=self.workspace.pk, contact_id=contact.pk)
+            try:
+                message, created = services.message_receive(
+                    conversation=reference,
+                    text=frame.text,
+                    client_id=frame.client_id,
+                    attachment_ids=frame.attachment_ids,
+                    on_new=lambda: limits.message_rate_check(workspace_id=self.workspace.pk, contact_id=contact.pk),
+                )
+            except Conversation.DoesNotExist:
+                raise ConversationNotFound() from None
+            return message.conversation, message, created
         contact = self.visitor.contact_ensure()
         with transaction.atomic():
             # The first message of a conversation may be re-sent before its conversation id
