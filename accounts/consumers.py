@@ -12,13 +12,14 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from accounts.models import Membership
 from accounts.realtime import workspace_group
+from chatassist.consumer_dispatch import ChatDatabaseDispatchMixin
 from chatassist.db_threads import run_db
 
 CLOSE_NOT_ALLOWED = 4403
 MEMBERSHIP_RECHECK_SECONDS = 5.0
 
 
-class WorkspaceConsumer(AsyncJsonWebsocketConsumer):
+class WorkspaceConsumer(ChatDatabaseDispatchMixin, AsyncJsonWebsocketConsumer):
     async def connect(self):
         user = self.scope.get("user")
         slug = self.scope["url_route"]["kwargs"]["workspace_slug"]

@@ -7,6 +7,7 @@ from urllib.parse import parse_qs
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from chatassist.consumer_dispatch import ChatDatabaseDispatchMixin
 from chatassist.db_threads import run_db
 from chatassist.fanout import group_send_to_others
 from conversations.chat import identity
@@ -31,7 +32,7 @@ def _header(scope, name: bytes) -> str:
     return ""
 
 
-class WidgetConsumer(AsyncJsonWebsocketConsumer):
+class WidgetConsumer(ChatDatabaseDispatchMixin, AsyncJsonWebsocketConsumer):
     async def connect(self):
         self.session = None
         self.subscribed: set[int] = set()

@@ -15,6 +15,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from accounts.errors import DomainError
 from accounts.models import Membership
+from chatassist.consumer_dispatch import ChatDatabaseDispatchMixin
 from chatassist.db_threads import run_db
 from chatassist.fanout import group_send_to_others
 from conversations import agent_actions
@@ -52,7 +53,7 @@ def _error(code: str, detail: str, **fields) -> dict:
     return {"type": "error", "code": code, "detail": detail, **fields}
 
 
-class ConversationMonitorConsumer(AsyncJsonWebsocketConsumer):
+class ConversationMonitorConsumer(ChatDatabaseDispatchMixin, AsyncJsonWebsocketConsumer):
     async def connect(self):
         self.groups_joined: list[str] = []
         kwargs = self.scope["url_route"]["kwargs"]
