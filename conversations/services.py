@@ -23,7 +23,7 @@ from conversations.models import (
     Sender,
 )
 from conversations.realtime import conversation_broadcast_on_commit
-from conversations.rows import conversation_lock, message_id_with_client_id
+from conversations.rows import conversation_lock, customer_message_insert, message_id_with_client_id
 
 MAX_MESSAGE_CHARACTERS = 4000
 CLIENT_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
@@ -124,29 +124,17 @@ def message_receive(
     now = timezone.now()
     if locked.status == ConversationStatus.RESOLVED:
         locked.status, locked.resolved_at, locked.resolved_by = ConversationStatus.OPEN, None, ""
+        locked.save(update_fields=["status", "resolved_at", "resolved_by"])
         event_append(workspace=locked.workspace, conversation=locked, type=EventType.CONVERSATION_REOPENED)
-    locked.last_seq += 1
-    locked.last_message_at = now
-    locked.save(update_fields=["last_seq", "last_message_at", "status", "resolved_at", "resolved_by"])
-    message = Message.objects.create(
-        workspace_id=locked.workspace_id,
-        conversation=locked,
-        seq=locked.last_seq,
-        sender=Sender.CUSTOMER,
-        text=text,
-        client_id=client_id,
+    # Numbered, stored and its message_sent event appended by one statement.
+    message = customer_message_insert(
+        locked, now=now, event_type=EventType.MESSAGE_SENT, sender=Sender.CUSTOMER, text=text, client_id=client_id
     )
     if attachment_ids:
         _attachments_bind(message=message, attachment_ids=attachment_ids, contact_id=locked.contact_id)
     else:
         # It has none: its payloads (the broadcast, the acknowledgement) need not ask.
         message._prefetched_objects_cache = {"attachments": Attachment.objects.none()}
-    event_append(
-        workspace=locked.workspace,
-        conversation=locked,
-        type=EventType.MESSAGE_SENT,
-        payload={"message_id": message.pk, "seq": message.seq, "sender": Sender.CUSTOMER},
-    )
     message_created_broadcast(message)
     return message, True
 

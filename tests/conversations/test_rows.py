@@ -107,3 +107,28 @@ def test_an_assignment_made_while_waiting_for_the_lock_is_the_one_read(workspace
         Conversation.objects.filter(pk=conversation.pk).update(assignee=agent)
     thread.join(10)
     assert read == {"assignee_id": agent.pk, "assignee": agent}
+
+
+def test_a_customer_message_is_stored_numbered_with_its_event_as_the_orm_would_read_it(workspace, conversation):
+    from django.utils import timezone
+
+    from conversations.models import Event, EventType, Message, Sender
+    from conversations.rows import customer_message_insert
+
+    services.message_receive(conversation=conversation, text="First")
+    now = timezone.now()
+    with transaction.atomic():
+        locked = conversation_lock(conversation.pk)
+        message = customer_message_insert(
+            locked, now=now, event_type=EventType.MESSAGE_SENT, sender=Sender.CUSTOMER, text="Second", client_id="c-2"
+        )
+
+    stored = Message.objects.get(pk=message.pk)
+    assert every_field(message) == every_field(stored)
+    assert (stored.seq, stored.text, stored.client_id, stored.created_at) == (2, "Second", "c-2", now)
+    assert message.conversation is locked and (locked.last_seq, locked.last_message_at) == (2, now)
+    conversation.refresh_from_db()
+    assert (conversation.last_seq, conversation.last_message_at) == (2, now)
+    event = Event.objects.filter(conversation=conversation).latest("pk")
+    assert (event.type, event.workspace_id, event.created_at) == (EventType.MESSAGE_SENT, workspace.pk, now)
+    assert event.payload == {"message_id": message.pk, "seq": 2, "sender": "customer"}
