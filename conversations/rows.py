@@ -8,7 +8,6 @@ for a re-sent client id. Here the first two are one statement, and all are writt
 the models, and each value goes through the field's and the backend's converters (the same
 ``get_db_converters`` the ORM's compiler applies), so the instances are the ORM's own."""
 
-import json
 from functools import cache
 
 from django.contrib.auth import get_user_model
@@ -118,28 +117,36 @@ def _insert_columns(model, fields: dict, now, *, computed: dict[str, str]) -> tu
     return columns, expressions, params, values
 
 
-def customer_message_insert(locked: Conversation, *, now, event_type: str, **fields) -> Message:
-    """The locked conversation's next message from its customer, numbered, with its event
-    (``{"message_id", "seq", "sender"}``): one statement instead of the ORM's three, each
-    of which compiled its SQL anew. The caller holds the row lock (``conversation_lock``)."""
+def message_insert(
+    locked: Conversation, *, now, event_type: str, event_fields: tuple[str, ...] = ("seq", "sender"), **fields
+) -> Message:
+    """The locked conversation's next message, numbered, with its event, whose payload is
+    ``message_id`` and the message's ``event_fields``: one statement instead of the ORM's
+    three, each of which compiled its SQL anew. The caller holds the row lock
+    (``conversation_lock``)."""
     fields = {"workspace_id": locked.workspace_id, "conversation_id": locked.pk, **fields}
     columns, expressions, params, values = _insert_columns(Message, fields, now, computed={"seq": 'c."last_seq"'})
     conversations, messages, events = (Conversation._meta.db_table, Message._meta.db_table, Event._meta.db_table)
+    payload_columns = [Message._meta.get_field(name).column for name in event_fields]
+    payload = ", ".join(
+        [
+            "'message_id', m.\"id\"",
+            *(f"'{name}', m.\"{column}\"" for name, column in zip(event_fields, payload_columns, strict=True)),
+        ]
+    )
     sql = (
         f'WITH c AS (UPDATE "{conversations}" SET "last_seq" = "last_seq" + 1, "last_message_at" = %s'  # noqa: S608 - names come from the models; values are parameters
         f' WHERE "id" = %s RETURNING "last_seq"),'
-        f' m AS (INSERT INTO "{messages}" ({", ".join(columns)}) SELECT {", ".join(expressions)} FROM c'
-        f' RETURNING "id", "seq", "sender")'
+        f' m AS (INSERT INTO "{messages}" ({", ".join(columns)}) SELECT {", ".join(expressions)} FROM c RETURNING *)'
         f' INSERT INTO "{events}" ("workspace_id", "conversation_id", "type", "payload", "created_at")'
-        f" SELECT %s, %s, %s, jsonb_build_object('message_id', m.\"id\", 'seq', m.\"seq\", 'sender', m.\"sender\"), %s"
-        f' FROM m RETURNING "payload"'
+        f" SELECT %s, %s, %s, jsonb_build_object({payload}), %s"
+        f' FROM m RETURNING (SELECT m."id" FROM m), (SELECT m."seq" FROM m)'
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [now, locked.pk, *params, locked.workspace_id, locked.pk, event_type, now])
-        (payload,) = cursor.fetchone()
-    payload = payload if isinstance(payload, dict) else json.loads(payload)
-    locked.last_seq, locked.last_message_at = payload["seq"], now
-    message = Message(id=payload["message_id"], seq=payload["seq"], **values)
+        message_id, seq = cursor.fetchone()
+    locked.last_seq, locked.last_message_at = seq, now
+    message = Message(id=message_id, seq=seq, **values)
     message._state.adding, message._state.db = False, connection.alias
     Message.conversation.field.set_cached_value(message, locked)
     return message

@@ -23,7 +23,7 @@ from conversations.models import (
     Sender,
 )
 from conversations.realtime import conversation_broadcast_on_commit
-from conversations.rows import conversation_lock, customer_message_insert, message_id_with_client_id
+from conversations.rows import conversation_lock, message_id_with_client_id, message_insert
 
 MAX_MESSAGE_CHARACTERS = 4000
 CLIENT_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
@@ -127,7 +127,7 @@ def message_receive(
         locked.save(update_fields=["status", "resolved_at", "resolved_by"])
         event_append(workspace=locked.workspace, conversation=locked, type=EventType.CONVERSATION_REOPENED)
     # Numbered, stored and its message_sent event appended by one statement.
-    message = customer_message_insert(
+    message = message_insert(
         locked, now=now, event_type=EventType.MESSAGE_SENT, sender=Sender.CUSTOMER, text=text, client_id=client_id
     )
     if attachment_ids:
@@ -184,24 +184,16 @@ def message_store_ai_reply(
                 for c in result.citations
             ],
         }
-    message = message_next(
+    # Numbered, stored and its response_received event appended by one statement.
+    message = message_insert(
         locked,
+        now=timezone.now(),
+        event_type=EventType.RESPONSE_RECEIVED,
+        event_fields=("seq", "partial", "provider", "confidence"),
         sender=Sender.AI,
         text=text.strip(),
         partial=partial or bool(result is not None and result.partial),
         **accounting,
-    )
-    event_append(
-        workspace=locked.workspace,
-        conversation=locked,
-        type=EventType.RESPONSE_RECEIVED,
-        payload={
-            "message_id": message.pk,
-            "seq": message.seq,
-            "partial": message.partial,
-            "provider": message.provider,
-            "confidence": message.confidence,
-        },
     )
     # The socket that asked (``origin``) gets it as ``completed``, not a second time here.
     message_created_broadcast(message, stream_id=stream_id, origin=origin)

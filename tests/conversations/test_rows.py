@@ -113,13 +113,13 @@ def test_a_customer_message_is_stored_numbered_with_its_event_as_the_orm_would_r
     from django.utils import timezone
 
     from conversations.models import Event, EventType, Message, Sender
-    from conversations.rows import customer_message_insert
+    from conversations.rows import message_insert
 
     services.message_receive(conversation=conversation, text="First")
     now = timezone.now()
     with transaction.atomic():
         locked = conversation_lock(conversation.pk)
-        message = customer_message_insert(
+        message = message_insert(
             locked, now=now, event_type=EventType.MESSAGE_SENT, sender=Sender.CUSTOMER, text="Second", client_id="c-2"
         )
 

@@ -33,7 +33,18 @@ def test_an_offline_turn_stores_a_cited_reply_with_its_event_and_usage(conversat
     assert (reply.seq, reply.sender, reply.provider, reply.partial) == (2, Sender.AI, "offline", False)
     assert reply.citations[0]["document_title"] == "Invoices and payments"
     assert reply.confidence > 0.4
-    assert Event.objects.filter(conversation=conversation, type=EventType.RESPONSE_RECEIVED).count() == 1
+    [event] = Event.objects.filter(conversation=conversation, type=EventType.RESPONSE_RECEIVED)
+    assert event.payload == {
+        "message_id": reply.pk,
+        "seq": 2,
+        "partial": False,
+        "provider": "offline",
+        "confidence": reply.confidence,
+    }
+    # The instance the turn handed on is the stored row, as the ORM reads it.
+    assert {f.attname: getattr(stored[0], f.attname) for f in Message._meta.concrete_fields} == {
+        f.attname: getattr(reply, f.attname) for f in Message._meta.concrete_fields
+    }
     usage = ModelUsage.objects.get()
     assert (usage.source, usage.prompt_version) == ("conversation", PromptVersion.objects.get(is_active=True))
 
