@@ -1,6 +1,7 @@
 // The agent monitor's live behaviours (templates/conversations/monitor/, the dashboard's feed):
 //  1. sections marked data-live-refresh re-fetch themselves (htmx) when the workspace socket
-//     (console.js) hears of a change: debounced, and at least every 2 s while changes keep coming;
+//     (console.js) hears of a change: at once, then at most once a second while changes keep
+//     coming (the last change is always followed by a fetch);
 //  2. new escalations raise a browser notification (permission asked on a click) and a short
 //     sound made with WebAudio, which the agent can mute (remembered in localStorage);
 //  3. one conversation's page: its own socket (/ws/w/<slug>/conversations/<id>/) brings the
@@ -11,19 +12,21 @@
   "use strict";
 
   var LIVE_EVENTS = ["conversation-activity", "escalations-updated"];
-  var DEBOUNCE_MS = 400, MAX_WAIT_MS = 2000;
+  // The first change after a quiet spell shows at once; a burst costs one fetch a second.
+  var MIN_INTERVAL_MS = 1000;
 
   /* ---------- 1. live sections ---------- */
 
-  var timers = {};
+  var refreshes = {};
   function scheduleRefresh(element) {
     var key = element.id;
     if (!key) return;
-    var entry = timers[key] || (timers[key] = { first: Date.now(), timer: null });
-    clearTimeout(entry.timer);
-    var wait = Math.max(0, Math.min(DEBOUNCE_MS, entry.first + MAX_WAIT_MS - Date.now()));
+    var entry = refreshes[key] || (refreshes[key] = { last: -Infinity, timer: null });
+    if (entry.timer !== null) return; // a fetch is already due, and will show this change too
+    var wait = Math.max(0, entry.last + MIN_INTERVAL_MS - Date.now());
     entry.timer = setTimeout(function () {
-      delete timers[key];
+      entry.timer = null;
+      entry.last = Date.now();
       var current = document.getElementById(key); // swapped since: find it again
       if (current && window.htmx) htmx.trigger(current, "live-refresh");
     }, wait);

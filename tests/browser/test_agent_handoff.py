@@ -169,3 +169,39 @@ def test_the_agent_watches_the_ais_reply_stream_in(
     assert all(STREAMED.startswith(partial) for partial in partials), partials
     assert min(len(partial) for partial in partials) < len(STREAMED)
     assert [len(partial) for partial in partials] == sorted(len(partial) for partial in partials)
+
+
+def test_the_monitor_shows_a_change_at_once_and_a_burst_costs_one_fetch_a_second(
+    workspace, agent_session, daphne, agent_browser
+):
+    server = daphne(provider="offline")
+    agent = agent_browser(server, f"/w/{workspace.slug}/monitor/")
+    expect(agent.locator("body[data-live=on]")).to_have_count(1)
+    # Every re-fetch of the tab, timed: htmx sends it with HX-Request.
+    agent.evaluate(
+        """() => {
+            window.__fetches = [];
+            document.body.addEventListener("htmx:beforeRequest", (event) => {
+                if (event.detail.elt.id === "monitor-section") window.__fetches.push(performance.now());
+            });
+        }"""
+    )
+
+    def activity() -> float:
+        return agent.evaluate(
+            """() => { htmx.trigger(document.body, "conversation-activity", {}); return performance.now(); }"""
+        )
+
+    # A change after a quiet spell: fetched at once, not after a debounce.
+    first = activity()
+    agent.wait_for_function("window.__fetches.length === 1", timeout=5_000)
+    assert agent.evaluate("window.__fetches[0]") - first < 100
+    # A burst right after: one more fetch, a second after the first, and no more.
+    for _ in range(8):
+        activity()
+        agent.wait_for_timeout(60)
+    agent.wait_for_function("window.__fetches.length === 2", timeout=5_000)
+    agent.wait_for_timeout(1_500)
+    fetches = agent.evaluate("window.__fetches")
+    assert len(fetches) == 2
+    assert 950 <= fetches[1] - fetches[0] < 1_500
