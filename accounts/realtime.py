@@ -10,6 +10,12 @@ def workspace_group(workspace_id: int) -> str:
     return f"workspace_{workspace_id}"
 
 
+def membership_group(membership_id: int) -> str:
+    """One member's sockets that do not hear the workspace group (a conversation's page):
+    told when that membership changes or ends."""
+    return f"membership_{membership_id}"
+
+
 def broadcast_on_commit(group: str, event: dict) -> None:
     """Send ``event`` (a dict with a ``type`` such as ``"team.updated"``) to ``group`` once the
     current transaction commits; consumers receive it as a ``workspace.event`` message."""

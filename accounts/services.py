@@ -12,11 +12,13 @@ from django.utils.text import slugify
 from accounts import selectors
 from accounts.errors import AlreadyMember, InvitationInvalid, LastAdmin, SeatLimitReached
 from accounts.models import ApiKey, Invitation, Membership, Role, User, Workspace, hash_token, normalize_email
-from accounts.realtime import broadcast_on_commit, workspace_group
+from accounts.realtime import broadcast_on_commit, membership_group, workspace_group
 
 
-def _team_changed(workspace: Workspace) -> None:
+def _team_changed(workspace: Workspace, *, membership_id: int | None = None) -> None:
     broadcast_on_commit(workspace_group(workspace.pk), {"type": "team.updated"})
+    if membership_id is not None:
+        broadcast_on_commit(membership_group(membership_id), {"type": "membership.changed"})
 
 
 @transaction.atomic
@@ -256,7 +258,7 @@ def membership_change_role(*, membership: Membership, role: str) -> Membership:
         _ensure_an_admin_remains(workspace=workspace, leaving=membership)
     membership.role = role
     membership.save(update_fields=["role"])
-    _team_changed(workspace)
+    _team_changed(workspace, membership_id=membership.pk)
     return membership
 
 
@@ -265,8 +267,9 @@ def membership_remove(*, membership: Membership) -> None:
     workspace = _lock_workspace(membership.workspace)
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     _ensure_an_admin_remains(workspace=workspace, leaving=membership)
+    membership_id = membership.pk
     membership.delete()
-    _team_changed(workspace)
+    _team_changed(workspace, membership_id=membership_id)
 
 
 @transaction.atomic

@@ -1,8 +1,12 @@
 """The agent monitor's conversation socket: ``/ws/w/<slug>/conversations/<id>/``.
 
 It authenticates the session user in ``connect`` (a member whose role can view conversations,
-of the workspace the conversation belongs to) and checks that again before every event it
-forwards and every frame it acts on, so a member removed or demoted mid-session stops at once.
+of the workspace the conversation belongs to) and checks that again before every frame it
+acts on, when the membership changes (a removal or a role change announces
+``membership.changed`` to the member's own group, so a member removed or demoted mid-session
+stops at once), and before forwarding an event when the last check is more than
+``MEMBERSHIP_RECHECK_SECONDS`` old (the channel layer may drop an announcement). A check
+before every event cost each of the AI's streamed updates a trip to the database.
 It joins the conversation's group (what the customer sees: messages, the AI's streaming text,
 typing, statuses) and its agents-only group (internal notes, triage), forwards both, and
 hands the agent's frames to the same services as the page's forms.
@@ -11,10 +15,14 @@ Client frames: ``typing`` (``on``), ``reply`` (``client_id``, ``text``), ``note`
 (``client_id?``, ``text``), ``ping``. Errors come back as ``error`` frames with a ``code``
 and a ``detail``; the socket stays open."""
 
+import time
+
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from accounts.consumers import MEMBERSHIP_RECHECK_SECONDS
 from accounts.errors import DomainError
 from accounts.models import Membership
+from accounts.realtime import membership_group
 from chatassist.consumer_dispatch import ChatDatabaseDispatchMixin
 from chatassist.db_threads import run_db
 from chatassist.fanout import group_send_to_others
@@ -66,7 +74,13 @@ class ConversationMonitorConsumer(ChatDatabaseDispatchMixin, AsyncJsonWebsocketC
             await self.close(code=CLOSE_NOT_FOUND)
             return
         self.membership, self.user, self.conversation = membership, membership.user, conversation
-        for group in (conversation_group(conversation.pk), conversation_agents_group(conversation.pk)):
+        self.checked_at = time.monotonic()
+        groups = (
+            conversation_group(conversation.pk),
+            conversation_agents_group(conversation.pk),
+            membership_group(membership.pk),
+        )
+        for group in groups:
             await self.channel_layer.group_add(group, self.channel_name)
             self.groups_joined.append(group)
         await self.accept()
@@ -79,9 +93,11 @@ class ConversationMonitorConsumer(ChatDatabaseDispatchMixin, AsyncJsonWebsocketC
         """The membership as it is now; the socket is closed when it no longer lets the user
         watch the conversation (removed, or now a viewer)."""
         membership = await run_db(_membership_by_id, self.membership.pk)
+        self.checked_at = time.monotonic()
         if membership is None or not membership.can_view_conversations:
             await self.close(code=CLOSE_NOT_ALLOWED)
             return None
+        self.membership = membership
         return membership
 
     # --- the agent's frames --------------------------------------------------------------------
@@ -160,6 +176,10 @@ class ConversationMonitorConsumer(ChatDatabaseDispatchMixin, AsyncJsonWebsocketC
     async def chat_frame(self, event):
         if event.get("origin") == self.channel_name:
             return
-        if await self._membership_now() is None:
+        if time.monotonic() - self.checked_at >= MEMBERSHIP_RECHECK_SECONDS and await self._membership_now() is None:
             return
         await self.send_json(event["frame"])
+
+    async def workspace_event(self, message):
+        """The member's own group: their membership changed or ended."""
+        await self._membership_now()

@@ -244,3 +244,46 @@ def test_the_ais_reply_streams_into_the_monitor_as_it_types(shop, agent, help_ce
         await customer.disconnect()
 
     run(scenario)
+
+
+def test_a_member_removed_mid_session_is_disconnected_at_once(conversation, workspace):
+    """The removal is announced to the member's own group: no conversation event is needed."""
+    membership = make_member(workspace=workspace, role=Role.AGENT)
+    headers = console_headers(membership.user)
+
+    async def scenario():
+        monitor, connected, _ = await monitor_connect(conversation.workspace, conversation.pk, headers)
+        assert connected
+        await sync_to_async(account_services.membership_remove)(membership=membership)
+        assert await monitor.receive_output(timeout=5) == {"type": "websocket.close", "code": 4403}
+
+    run(scenario)
+
+
+def test_events_are_forwarded_without_reading_the_membership_each_time(conversation, workspace, monkeypatch):
+    """Between announcements the membership is read at most every MEMBERSHIP_RECHECK_SECONDS; a
+    change made without one (straight in the database) is seen at the first event after that."""
+    from conversations.monitor import consumers
+
+    membership = make_member(workspace=workspace, role=Role.AGENT)
+    headers = console_headers(membership.user)
+    reads = []
+    real_read = consumers._membership_by_id
+    monkeypatch.setattr(consumers, "_membership_by_id", lambda pk: reads.append(pk) or real_read(pk))
+    monkeypatch.setattr(consumers, "MEMBERSHIP_RECHECK_SECONDS", 3600)
+
+    async def scenario():
+        monitor, connected, _ = await monitor_connect(conversation.workspace, conversation.pk, headers)
+        assert connected
+        for number in range(3):
+            await sync_to_async(services.message_receive)(conversation=conversation, text=f"Hi {number}")
+            frame = await receive_type(monitor, "message.created")
+            assert frame["message"]["text"] == f"Hi {number}"
+        assert reads == []
+        await sync_to_async(Membership.objects.filter(pk=membership.pk).update)(role=Role.VIEWER)
+        monkeypatch.setattr(consumers, "MEMBERSHIP_RECHECK_SECONDS", 0)
+        await sync_to_async(services.message_receive)(conversation=conversation, text="Secret")
+        assert await monitor.receive_output(timeout=5) == {"type": "websocket.close", "code": 4403}
+
+    run(scenario)
+    assert reads == [membership.pk]
