@@ -45,6 +45,15 @@ Send = tuple[str, dict, str]
 
 
 class RedisChannelLayer(StockRedisChannelLayer):
+    # A queue is read in score order (the time a message was queued): scores from this process
+    # only ever grow, so its messages keep their order even when queued in one batch or within
+    # the clock's resolution.
+    _last_score = 0.0
+
+    def _next_score(self) -> float:
+        self._last_score = max(time.time(), self._last_score + 1e-6)
+        return self._last_score
+
     async def group_send(self, group, message):
         await self.group_send_many([(group, message, "")])
 
@@ -65,7 +74,7 @@ class RedisChannelLayer(StockRedisChannelLayer):
         now = time.time()
         pipeline = connection.pipeline(transaction=False)
         queued = []
-        for position, ((group, message, origin), members) in enumerate(zip(sends, members_of, strict=True)):
+        for (group, message, origin), members in zip(sends, members_of, strict=True):
             if not any(member != origin for member in members):
                 continue
             keys_of, message_of, capacity_of = self._map_channel_keys_to_connection(members, message)
@@ -76,8 +85,7 @@ class RedisChannelLayer(StockRedisChannelLayer):
                 *keys,
                 *(message_of[key] for key in keys),
                 *(capacity_of[key] for key in keys),
-                # A queue is read in score order: a batch's messages 10 µs apart keep theirs.
-                repr(now + position * 1e-5),
+                repr(self._next_score()),
                 self.expiry,
                 int(now) - int(self.expiry),
             )

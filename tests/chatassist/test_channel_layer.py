@@ -173,3 +173,20 @@ async def test_fanout_uses_the_batch_send_of_the_configured_layer():
     assert (await receive(layer, watcher))["n"] == 5
     await layer.group_discard(group, origin)
     await layer.group_discard(group, watcher)
+
+
+@in_own_loop
+async def test_messages_keep_their_order_when_the_clock_does_not_move(config, monkeypatch):
+    """Queues are read in score order; the scores of one process only ever grow."""
+    layer = RedisChannelLayer(**config)
+    channel = await layer.new_channel()
+    await layer.group_add("g", channel)
+    frozen = time.time()
+    monkeypatch.setattr("chatassist.channel_layer.time.time", lambda: frozen)
+    for n in range(5):
+        await layer.group_send_many([("g", {"type": "x", "n": n}, ""), ("g", {"type": "x", "n": n + 100}, "")])
+    monkeypatch.undo()
+
+    received = [(await receive(layer, channel))["n"] for _ in range(10)]
+    assert received == [0, 100, 1, 101, 2, 102, 3, 103, 4, 104]
+    await layer.flush()
