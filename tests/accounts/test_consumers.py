@@ -27,6 +27,9 @@ def _headers(user=None, origin="http://localhost:8000"):
 async def _connect(path, headers):
     communicator = WebsocketCommunicator(application, path, headers=headers)
     connected, code = await communicator.connect(timeout=5)
+    if not connected:
+        # As a browser does after the close (see tests/monitor/conftest.py: monitor_connect).
+        await communicator.disconnect()
     return communicator, connected, code
 
 

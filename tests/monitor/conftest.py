@@ -63,10 +63,15 @@ def console_headers(user=None, origin: str = "http://localhost:8000") -> list:
 
 
 async def monitor_connect(workspace, conversation_id: int, headers: list):
-    """(communicator, connected, close code) for the console's conversation socket."""
+    """(communicator, connected, close code) for the console's conversation socket. A refused
+    socket is then disconnected, as a browser's is after the close: otherwise its consumer is
+    left to be cancelled when the test's event loop ends, mid-wait on the channel layer, which
+    now and then never finished (redis-py), and the test hung."""
     path = f"/ws/w/{workspace.slug}/conversations/{conversation_id}/"
     communicator = WebsocketCommunicator(application, path, headers=headers)
     connected, code = await communicator.connect(timeout=5)
+    if not connected:
+        await communicator.disconnect()
     return communicator, connected, code
 
 

@@ -181,7 +181,10 @@ def test_bad_frames_get_error_frames_and_the_socket_stays_open(conversation, age
     run(scenario)
 
 
-def test_a_member_demoted_to_viewer_is_disconnected_at_the_next_event(conversation, workspace):
+def test_a_member_demoted_to_viewer_is_disconnected_at_once(conversation, workspace):
+    """The role change is announced to the member's own group: closed without waiting for an
+    event of the conversation. (A message stored at the very moment of the change may still
+    reach the socket first: it came before the change took effect for this socket.)"""
     membership = make_member(workspace=workspace, role=Role.AGENT)
     headers = console_headers(membership.user)
 
@@ -189,7 +192,6 @@ def test_a_member_demoted_to_viewer_is_disconnected_at_the_next_event(conversati
         monitor, connected, _ = await monitor_connect(conversation.workspace, conversation.pk, headers)
         assert connected
         await sync_to_async(account_services.membership_change_role)(membership=membership, role=Role.VIEWER)
-        await sync_to_async(services.message_receive)(conversation=conversation, text="Hello?", client_id="c9")
         assert await monitor.receive_output(timeout=5) == {"type": "websocket.close", "code": 4403}
 
     run(scenario)
