@@ -19,6 +19,7 @@ from conversations.chat.payloads import conversation_payload, message_payload
 from conversations.errors import ConversationError
 from conversations.models import Conversation, ConversationStatus, EventType, Message, ResolvedBy, Sender
 from conversations.realtime import agents_broadcast_on_commit, conversation_broadcast_on_commit
+from conversations.rows import message_insert
 from conversations.services import CLIENT_ID, _conversation_lock, event_append, message_text_clean
 from escalations import selectors as escalation_selectors
 from escalations import services as escalation_services
@@ -74,14 +75,6 @@ def _system_message(locked: Conversation, text: str, kind: str, user: User) -> M
     lock this transaction already holds); ``locked`` is brought up to date with it."""
     message = services.message_store_system(conversation=locked, text=text, payload={"kind": kind, "user_id": user.pk})
     locked.last_seq, locked.last_message_at = message.seq, message.created_at
-    return message
-
-
-def _next_message(locked: Conversation, **fields) -> Message:
-    """The conversation's next message (the row is locked by the caller), broadcast after
-    commit to everyone watching it, the customer included."""
-    message = services.message_next(locked, **fields)
-    services.message_created_broadcast(message)
     return message
 
 
@@ -155,13 +148,20 @@ def agent_reply(*, conversation: Conversation, user: User, text: str, client_id:
         )
     if locked.assignee_id is None:
         _assign(locked, user)
-    message = _next_message(locked, sender=Sender.AGENT, author=user, text=text, client_id=client_id)
-    event_append(
-        workspace=locked.workspace,
-        conversation=locked,
-        type=EventType.MESSAGE_SENT,
-        payload={"message_id": message.pk, "seq": message.seq, "sender": Sender.AGENT, "user_id": user.pk},
+    # Numbered, stored and its message_sent event appended by one statement; then broadcast
+    # after commit to everyone watching, the customer included.
+    message = message_insert(
+        locked,
+        now=timezone.now(),
+        event_type=EventType.MESSAGE_SENT,
+        event_extra={"user_id": user.pk},
+        sender=Sender.AGENT,
+        author_id=user.pk,
+        text=text,
+        client_id=client_id,
     )
+    Message.author.field.set_cached_value(message, user)
+    services.message_created_broadcast(message)
     return message, True
 
 

@@ -120,11 +120,17 @@ def _insert_columns(model, fields: dict, now, *, computed: dict[str, str]) -> tu
 
 
 def message_insert(
-    locked: Conversation, *, now, event_type: str, event_fields: tuple[str, ...] = ("seq", "sender"), **fields
+    locked: Conversation,
+    *,
+    now,
+    event_type: str,
+    event_fields: tuple[str, ...] = ("seq", "sender"),
+    event_extra: dict | None = None,
+    **fields,
 ) -> Message:
     """The locked conversation's next message, numbered, with its event, whose payload is
-    ``message_id`` and the message's ``event_fields``: one statement instead of the ORM's
-    three, each of which compiled its SQL anew. The caller holds the row lock
+    ``message_id``, the message's ``event_fields`` and ``event_extra``: one statement instead
+    of the ORM's three, each of which compiled its SQL anew. The caller holds the row lock
     (``conversation_lock``)."""
     fields = {"workspace_id": locked.workspace_id, "conversation_id": locked.pk, **fields}
     columns, expressions, params, values = _insert_columns(Message, fields, now, computed={"seq": 'c."last_seq"'})
@@ -141,11 +147,12 @@ def message_insert(
         f' WHERE "id" = %s RETURNING "last_seq"),'
         f' m AS (INSERT INTO "{messages}" ({", ".join(columns)}) SELECT {", ".join(expressions)} FROM c RETURNING *)'
         f' INSERT INTO "{events}" ("workspace_id", "conversation_id", "type", "payload", "created_at")'
-        f" SELECT %s, %s, %s, jsonb_build_object({payload}), %s"
+        f" SELECT %s, %s, %s, jsonb_build_object({payload}) || %s, %s"
         f' FROM m RETURNING (SELECT m."id" FROM m), (SELECT m."seq" FROM m)'
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [now, locked.pk, *params, locked.workspace_id, locked.pk, event_type, now])
+        extra = Event._meta.get_field("payload").get_db_prep_save(event_extra or {}, connection)
+        cursor.execute(sql, [now, locked.pk, *params, locked.workspace_id, locked.pk, event_type, extra, now])
         message_id, seq = cursor.fetchone()
     locked.last_seq, locked.last_message_at = seq, now
     message = Message(id=message_id, seq=seq, **values)

@@ -54,14 +54,6 @@ def conversation_start(*, workspace: Workspace, contact: Contact, channel: str =
     return conversation
 
 
-def message_next(locked: Conversation, **fields) -> Message:
-    """The conversation's next message, numbered under the row lock the caller holds."""
-    locked.last_seq += 1
-    locked.last_message_at = timezone.now()
-    locked.save(update_fields=["last_seq", "last_message_at"])
-    return Message.objects.create(workspace_id=locked.workspace_id, conversation=locked, seq=locked.last_seq, **fields)
-
-
 def message_created_broadcast(message: Message, *, stream_id: str = "", origin: str = "") -> None:
     """Everyone watching hears of every stored message once it is committed."""
     frame = {"type": "message.created", "conversation_id": message.conversation_id, "message": message_payload(message)}
@@ -277,12 +269,13 @@ def message_store_system(*, conversation: Conversation, text: str, payload: dict
     """A notice from ChatAssist itself in the conversation (a hand-off, after-hours hours, an
     offer of a person): shown to the customer and the agents, never sent to a model."""
     locked = _conversation_lock(conversation)
-    message = message_next(locked, sender=Sender.SYSTEM, text=text)
-    event_append(
-        workspace=locked.workspace,
-        conversation=locked,
-        type=EventType.MESSAGE_SENT,
-        payload={"message_id": message.pk, "seq": message.seq, "sender": Sender.SYSTEM, **(payload or {})},
+    message = message_insert(
+        locked,
+        now=timezone.now(),
+        event_type=EventType.MESSAGE_SENT,
+        event_extra=payload,
+        sender=Sender.SYSTEM,
+        text=text,
     )
     message_created_broadcast(message)
     return message

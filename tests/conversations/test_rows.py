@@ -132,3 +132,30 @@ def test_a_customer_message_is_stored_numbered_with_its_event_as_the_orm_would_r
     event = Event.objects.filter(conversation=conversation).latest("pk")
     assert (event.type, event.workspace_id, event.created_at) == (EventType.MESSAGE_SENT, workspace.pk, now)
     assert event.payload == {"message_id": message.pk, "seq": 2, "sender": "customer"}
+
+
+def test_an_events_extra_fields_join_its_payload(conversation):
+    from django.utils import timezone
+
+    from conversations.models import Event, EventType, Sender
+    from conversations.rows import message_insert
+
+    with transaction.atomic():
+        locked = conversation_lock(conversation.pk)
+        message = message_insert(
+            locked,
+            now=timezone.now(),
+            event_type=EventType.MESSAGE_SENT,
+            event_extra={"kind": "handoff", "decision_id": 7, "note": None},
+            sender=Sender.SYSTEM,
+            text="A person will take over.",
+        )
+    event = Event.objects.filter(conversation=conversation).latest("pk")
+    assert event.payload == {
+        "message_id": message.pk,
+        "seq": message.seq,
+        "sender": "system",
+        "kind": "handoff",
+        "decision_id": 7,
+        "note": None,
+    }
