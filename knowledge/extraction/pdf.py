@@ -77,7 +77,7 @@ def _page_texts(data: bytes) -> list[str]:
     if code == "encrypted":
         raise ExtractionError(ENCRYPTED, code="pdf_encrypted")
     if code == "pages":
-        raise ExtractionError(limits.too_many_pages(result["pages"], result["limit"]), code="pdf_too_many_pages")
+        raise ExtractionError(limits.too_many_pages(result["page_count"], result["limit"]), code="pdf_too_many_pages")
     if code == "decompressed":
         message = limits.too_much_content(result.get("bytes"), result["limit"])
         raise ExtractionError(message, code="pdf_too_much_content")

@@ -56,7 +56,7 @@ def read_pages(data: bytes, *, max_pages: int, max_decompressed_bytes: int, max_
             raise LimitExceeded("encrypted")
         page_count = len(reader.pages)
         if page_count > max_pages:
-            raise LimitExceeded("pages", pages=page_count, limit=max_pages)
+            raise LimitExceeded("pages", page_count=page_count, limit=max_pages)
         content_bytes = sum(_page_content_bytes(page) for page in reader.pages)
         if content_bytes > max_decompressed_bytes:
             raise LimitExceeded("decompressed", bytes=content_bytes, limit=max_decompressed_bytes)
