@@ -15,8 +15,6 @@ from knowledge import services
 from knowledge.models import Chunk, Document, DocumentStatus
 from tests.knowledge.factories import make_pdf, make_pdf_bomb
 
-pytestmark = pytest.mark.slow
-
 SETTLED = (DocumentStatus.READY, DocumentStatus.FAILED)
 LONG_ARTICLE = "\n\n".join(
     f"## Question {number}\n\nRefunds for plan {number} are paid back within {number} days of the request."
@@ -51,6 +49,7 @@ def _worker_env(vendor_server, **extra) -> dict:
     }
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_a_pdf_bomb_from_one_tenant_does_not_hold_back_another_tenants_document(
     workspace, other_workspace, vendor_server, live_worker, settings
@@ -85,6 +84,7 @@ def test_a_pdf_bomb_from_one_tenant_does_not_hold_back_another_tenants_document(
     assert not Chunk.objects.filter(document__in=bombs).exists()
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_a_pool_process_killed_mid_ingestion_loses_no_document(workspace, vendor_server, live_worker, settings):
     settings.EMBEDDINGS_BACKEND = "openai"
@@ -105,6 +105,7 @@ def test_a_pool_process_killed_mid_ingestion_loses_no_document(workspace, vendor
     assert sorted(ordinals) == list(range(document.chunk_count)) and document.chunk_count > 1
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_outright_mid_ingestion_is_noticed_and_the_document_indexed(
     workspace, vendor_server, live_worker, settings

@@ -22,7 +22,7 @@ def test_a_pdf_with_more_pages_than_the_limit_is_refused_before_reading_them(set
 
 def test_a_shared_content_stream_counts_once_per_page_that_draws_it(settings):
     settings.KNOWLEDGE_MAX_DECOMPRESSED_BYTES = 5_000_000
-    error = _refusal(make_pdf_bomb(pages=3))  # 3 × 2 MB behind about 6 KB
+    error = _refusal(make_pdf_bomb(pages=3))  # 3 times 2 MB behind about 6 KB
     assert error.code == "pdf_too_much_content"
     assert "hold 6 MB of uncompressed content, more than the 5 MB" in error.message
 
