@@ -108,6 +108,15 @@ CHANNEL_LAYERS = {
 CELERY_BROKER_URL = REDIS_URL
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
+# A task whose pool process dies (SIGKILL, out of memory) goes back to the queue instead of
+# being acknowledged as failed: with acks_late alone Celery acks it and it is lost. Tasks must
+# be idempotent; one that kills its worker every time comes back every time (ingestion counts
+# its attempts, see knowledge/queue.py).
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# A message taken by a worker that dies outright (main process and pool) stays unacked in Redis
+# for this long before it is delivered again. It must exceed the longest task and the longest
+# countdown; knowledge ingestion does not wait for it (its sweep finds a lost run in a minute).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
@@ -116,6 +125,10 @@ CELERY_BEAT_SCHEDULE = {
     "purge-old-invitations": {
         "task": "accounts.tasks.invitations_purge",
         "schedule": 24 * 60 * 60,
+    },
+    "sweep-stale-documents": {
+        "task": "knowledge.tasks.documents_sweep",
+        "schedule": env.float("KNOWLEDGE_SWEEP_INTERVAL", default=60),
     },
 }
 
@@ -236,6 +249,15 @@ DEFAULT_MONTHLY_TOKEN_BUDGET = env.int("DEFAULT_MONTHLY_TOKEN_BUDGET", default=0
 EMBEDDINGS_BACKEND = env.str("EMBEDDINGS_BACKEND", default="local")
 OPENAI_EMBEDDINGS_MODEL = env.str("OPENAI_EMBEDDINGS_MODEL", default="text-embedding-3-small")
 KNOWLEDGE_MAX_UPLOAD_BYTES = env.int("KNOWLEDGE_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
+# Hard limits on indexing one document, so that one workspace's file cannot hold the workers
+# (docs/configuration.md). PDFs are read in a child process that is killed at the timeout.
+KNOWLEDGE_PDF_MAX_PAGES = env.int("KNOWLEDGE_PDF_MAX_PAGES", default=2000)
+KNOWLEDGE_MAX_DECOMPRESSED_BYTES = env.int("KNOWLEDGE_MAX_DECOMPRESSED_BYTES", default=50_000_000)
+KNOWLEDGE_MAX_EXTRACTED_CHARACTERS = env.int("KNOWLEDGE_MAX_EXTRACTED_CHARACTERS", default=2_000_000)
+KNOWLEDGE_EXTRACTION_TIMEOUT = env.float("KNOWLEDGE_EXTRACTION_TIMEOUT", default=120)
+KNOWLEDGE_EXTRACTION_MEMORY_BYTES = env.int("KNOWLEDGE_EXTRACTION_MEMORY_BYTES", default=1_000_000_000)
+KNOWLEDGE_INGEST_TIME_LIMIT = env.int("KNOWLEDGE_INGEST_TIME_LIMIT", default=600)
+KNOWLEDGE_INGEST_MAX_ATTEMPTS = env.int("KNOWLEDGE_INGEST_MAX_ATTEMPTS", default=6)
 
 # --- Live chat (conversations/, docs/protocol.md) -------------------------------------------
 # Messages per contact per minute, across every server process (counted in Redis); 0 = no limit.

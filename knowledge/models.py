@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
+from django.utils import timezone
 from pgvector.django import HnswIndex, VectorField
 
 from accounts.models import Workspace
@@ -66,12 +67,18 @@ class Document(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     indexed_at = models.DateTimeField(null=True, blank=True, help_text="When the current chunks were stored.")
+    # The fair queue (knowledge/queue.py): when the document may next be picked (later than
+    # now after a transient error) and its place in its workspace's line; when its current or
+    # last run started; how many runs started since it was queued (a crash loop ends there).
+    available_at = models.DateTimeField(default=timezone.now, editable=False)
+    claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    attempts = models.PositiveSmallIntegerField(default=0, editable=False)
 
     objects = DocumentManager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["workspace", "status"])]
+        indexes = [models.Index(fields=["workspace", "status"]), models.Index(fields=["status", "available_at"])]
         constraints = [
             models.CheckConstraint(condition=models.Q(progress__lte=100), name="document_progress_at_most_100")
         ]

@@ -1,23 +1,26 @@
 """Writes for the knowledge base: add documents, index them, re-index, delete.
 
-Indexing runs in a Celery task (``knowledge.tasks.document_ingest``) that calls
-``document_ingest`` here; the demo seed calls the same function directly. Every change of a
+Indexing runs in Celery turns (``knowledge.tasks.document_ingest_next``) that call
+``document_ingest_next`` here, which takes the next document of the fair queue across
+workspaces (``knowledge/queue.py``); the demo seed calls ``document_ingest`` directly. Every change of a
 document's status or progress is committed on its own, so pages see it, and broadcasts
 ``{"type": "knowledge.updated"}`` to the workspace once committed. The new chunks replace the
 old ones in one transaction: retrieval sees the previous complete set or the new one, never
 a mix, and a failure leaves no chunks behind."""
 
-import contextlib
 import logging
 import math
+from datetime import timedelta
 from pathlib import PurePath
 
-from django.db import DatabaseError, connection, transaction
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User, Workspace
 from accounts.realtime import broadcast_on_commit, workspace_group
-from knowledge import chunking, embeddings, extraction
+from knowledge import chunking, embeddings, extraction, limits, queue
 from knowledge.errors import TRANSIENT_ERRORS, ExtractionError, KnowledgeError
 from knowledge.models import Chunk, Document, DocumentKind, DocumentStatus
 
@@ -35,9 +38,8 @@ GAVE_UP_FAILURE = (
     "Indexing could not finish because the database or the embeddings service stayed unavailable. "
     "Re-index the document to try again."
 )
-# Session-level advisory locks are one bigint space shared by every user of the database:
-# ours live at this offset plus the document id.
-_LOCK_BASE = 0x4B4E_0000_0000_0000
+# A transient error queues the document again after this many seconds, doubled per attempt.
+RETRY_DELAY, RETRY_DELAY_MAX = 10, 300
 
 
 def knowledge_changed(*, workspace_id: int) -> None:
@@ -93,8 +95,9 @@ def document_create(
 def document_reindex(*, document: Document) -> Document:
     """Index again from the stored original (e.g. after the chunking or the embeddings model
     changed). The current chunks keep answering until the new ones replace them."""
+    now = timezone.now()
     Document.objects.filter(pk=document.pk).update(
-        status=DocumentStatus.QUEUED, progress=0, failure_reason="", updated_at=timezone.now()
+        status=DocumentStatus.QUEUED, progress=0, failure_reason="", attempts=0, available_at=now, updated_at=now
     )
     document.refresh_from_db(fields=["status", "progress", "failure_reason", "updated_at"])
     _queue_ingestion(document)
@@ -111,9 +114,15 @@ def document_delete(*, document: Document) -> None:
 
 
 def _queue_ingestion(document: Document) -> None:
-    from knowledge.tasks import document_ingest as ingest_task
+    transaction.on_commit(lambda: _send_turns(1))
 
-    transaction.on_commit(lambda: ingest_task.delay(document.pk))
+
+def _send_turns(count: int, *, countdown: float = 0) -> None:
+    """Give the workers ``count`` turns of the fair queue (knowledge/queue.py)."""
+    from knowledge.tasks import document_ingest_next
+
+    for _ in range(count):
+        document_ingest_next.apply_async(countdown=countdown or None)
 
 
 class _DocumentGone(Exception):
@@ -121,29 +130,99 @@ class _DocumentGone(Exception):
 
 
 def document_ingest(*, document_id: int) -> Document | None:
-    """Index the document from its stored original: extract, chunk, embed, store.
+    """Index this document now, from its stored original: extract, chunk, embed, store.
 
-    Returns the document (ready or failed), or None when it no longer exists or another
-    run is indexing it right now (that run's result is the same: the original never
-    changes). Bad input fails the document with a reason; transient errors (database,
-    embeddings service) propagate so that the task retries."""
-    with _ingestion_lock(document_id) as acquired:
-        if not acquired:
-            return None
-        document = Document.objects.filter(pk=document_id).first()
+    Returns the document (ready, failed, or queued again after a transient error), or None when
+    it no longer exists or another run is indexing it right now (that run's result is the
+    same: the original never changes). Running it again is harmless: the new chunks replace
+    the old ones. Workers go through ``document_ingest_next`` instead; the demo seed and tests
+    call this directly."""
+    document = queue.claim(document_id)
+    if document is None:
+        return None
+    try:
+        return _run(document)
+    finally:
+        queue.unlock(document_id)
+
+
+def document_ingest_next() -> Document | None:
+    """One turn of the fair queue: index the next document, chosen across workspaces
+    (knowledge/queue.py). None when nothing waits."""
+    with queue.claimed_next() as document:
         if document is None:
             return None
+        return _run(document)
+
+
+def _run(document: Document) -> Document | None:
+    """Bad input fails the document with a reason; a transient error (database, embeddings
+    service) queues it again a little later; a run over its time limit fails it."""
+    if document.attempts > settings.KNOWLEDGE_INGEST_MAX_ATTEMPTS:
+        # Every earlier run died with its worker (a run that ends, ends the document).
+        return document_fail(document_id=document.pk, reason=limits.interrupted(document.attempts - 1))
+    try:
+        return _ingest(document)
+    except _DocumentGone:
+        return None
+    except TRANSIENT_ERRORS as error:
+        return _retry_later(document, error)
+    except SoftTimeLimitExceeded:
+        return document_fail(document_id=document.pk, reason=limits.job_too_slow())
+    except KnowledgeError as error:
+        return document_fail(document_id=document.pk, reason=error.message)
+    except Exception:
+        logger.exception("Indexing document %s failed unexpectedly", document.pk)
+        return document_fail(document_id=document.pk, reason=UNEXPECTED_FAILURE)
+
+
+def _retry_later(document: Document, error: Exception) -> Document | None:
+    if document.attempts >= settings.KNOWLEDGE_INGEST_MAX_ATTEMPTS:
+        return document_fail(document_id=document.pk, reason=GAVE_UP_FAILURE)
+    delay = min(RETRY_DELAY_MAX, RETRY_DELAY * 2 ** (document.attempts - 1))
+    logger.warning("Indexing document %s will be retried in %s s: %s", document.pk, delay, error)
+    # If the database is what failed, this fails too: the task retries, and the sweep
+    # finds the document without its run once the database is back.
+    with transaction.atomic():
+        Document.objects.filter(pk=document.pk).update(
+            status=DocumentStatus.QUEUED,
+            progress=0,
+            available_at=timezone.now() + timedelta(seconds=delay),
+            updated_at=timezone.now(),
+        )
+        knowledge_changed(workspace_id=document.workspace_id)
+        transaction.on_commit(lambda: _send_turns(1, countdown=delay))
+    document.refresh_from_db()
+    return document
+
+
+def document_sweep() -> int:
+    """Notice documents whose run no longer exists and give the workers turns for them.
+
+    A document "processing" without its run's advisory lock lost its worker (killed, out of
+    memory, its host gone): it is queued again (its attempts count on). Documents that wait
+    while nothing is running lost their turns (a worker killed outright leaves its message
+    parked in Redis until the visibility timeout): one turn each is sent. Beat runs this every
+    ``KNOWLEDGE_SWEEP_INTERVAL`` seconds. Returns the number of turns sent."""
+    running = queue.running_document_ids()
+    stale = Document.objects.filter(status=DocumentStatus.PROCESSING).exclude(pk__in=running)
+    for document_id, workspace_id in stale.values_list("pk", "workspace_id"):
+        if not queue.try_lock(document_id):
+            continue  # a run started after the look at pg_locks
         try:
-            return _ingest(document)
-        except _DocumentGone:
-            return None
-        except TRANSIENT_ERRORS:
-            raise
-        except KnowledgeError as error:
-            return document_fail(document_id=document_id, reason=error.message)
-        except Exception:
-            logger.exception("Indexing document %s failed unexpectedly", document_id)
-            return document_fail(document_id=document_id, reason=UNEXPECTED_FAILURE)
+            with transaction.atomic():
+                Document.objects.filter(pk=document_id, status=DocumentStatus.PROCESSING).update(
+                    status=DocumentStatus.QUEUED, progress=0, updated_at=timezone.now()
+                )
+                knowledge_changed(workspace_id=workspace_id)
+        finally:
+            queue.unlock(document_id)
+        logger.warning("Document %s lost its indexing run (its worker stopped); queued again", document_id)
+    if Document.objects.filter(pk__in=queue.running_document_ids(), status=DocumentStatus.PROCESSING).exists():
+        return 0  # a worker is on the queue: its turns go on, and the next sweep looks again
+    waiting = Document.objects.filter(status=DocumentStatus.QUEUED, available_at__lte=timezone.now()).count()
+    _send_turns(waiting)
+    return waiting
 
 
 def _ingest(document: Document) -> Document:
@@ -228,20 +307,3 @@ def _set_progress(document: Document, progress: int, **fields) -> None:
         if not updated:
             raise _DocumentGone
         knowledge_changed(workspace_id=document.workspace_id)
-
-
-@contextlib.contextmanager
-def _ingestion_lock(document_id: int):
-    """One run per document at a time, across all workers. A session-level advisory lock
-    rather than a status check: it goes away with the connection of a worker that dies, so a
-    redelivered or retried task is never locked out by a run that no longer exists."""
-    key = _LOCK_BASE + document_id
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
-        acquired = cursor.fetchone()[0]
-    try:
-        yield acquired
-    finally:
-        if acquired:
-            with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s)", [key])

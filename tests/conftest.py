@@ -119,3 +119,6 @@ def anthropic_on_vendor_server(settings, vendor_server):
 
 # The embedding model and the indexed Pulsar help centre, for knowledge, prompts and turns.
 from tests.knowledge.fixtures import embedding_model, help_centre  # noqa: E402, F401
+
+# Real Celery worker processes, for tests where delivery and crashes are the point.
+from tests.live_workers import live_worker  # noqa: E402, F401

@@ -10,6 +10,9 @@ Supported: Markdown, plain text, HTML, PDF, and FAQs written as "Q:" / "A:" bloc
 
 from pathlib import PurePath
 
+from django.conf import settings
+
+from knowledge import limits
 from knowledge.errors import ExtractionError
 from knowledge.extraction import faq, html, pdf, text
 from knowledge.extraction.sections import Extracted, Section, render_sections
@@ -83,6 +86,9 @@ def extract(data: bytes, *, file_name: str = "", kind: str = "") -> Extracted:
         extracted = readers[detected](decoded)
     if not any(section.paragraphs for section in extracted.sections):
         raise ExtractionError("The file has headings but no text under them.", code="no_text")
+    if len(extracted.text) > settings.KNOWLEDGE_MAX_EXTRACTED_CHARACTERS:
+        # Every character is chunked and embedded: the limit bounds the rest of the job.
+        raise ExtractionError(limits.too_much_text(settings.KNOWLEDGE_MAX_EXTRACTED_CHARACTERS), code="too_much_text")
     return extracted
 
 

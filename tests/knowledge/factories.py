@@ -115,3 +115,37 @@ def encrypt_pdf(pdf: bytes, password: str = "correct horse") -> bytes:  # noqa: 
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
+
+
+def make_pdf_bomb(*, pages: int, stream_bytes: int = 2_000_000) -> bytes:
+    """A small PDF whose pages all point at one large compressed content stream of text
+    operators: 2 MB of content compresses to a few kilobytes, and every page makes a reader
+    parse all of it again. The shape of the file that held both workers for minutes (issue 12)."""
+    import zlib
+
+    line = b"BT /F1 12 Tf 72 720 Td (All work and no play makes a dull document) Tj ET\n"
+    compressed = zlib.compress(line * (stream_bytes // len(line)), 9)
+    first_page = 5
+    objects: list[bytes] = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        (
+            "<< /Type /Pages /Kids ["
+            + " ".join(f"{first_page + index} 0 R" for index in range(pages))
+            + f"] /Count {pages} >>"
+        ).encode(),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(compressed) + compressed + b"\nendstream",
+    ]
+    page = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> "
+    page += b"/Contents 4 0 R >>"
+    objects += [page] * pages
+    output = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(output))
+        output += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(output)
+    output += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    output += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    output += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(output)

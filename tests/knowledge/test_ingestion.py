@@ -2,8 +2,10 @@
 
 import pytest
 from django.db import OperationalError
+from django.utils import timezone
 
-from knowledge import embeddings, retrieval, services
+from knowledge import embeddings, queue, retrieval, services
+from knowledge.errors import EmbeddingsUnavailable
 from knowledge.models import Chunk, Document, DocumentKind, DocumentStatus
 from knowledge.tasks import document_ingest as ingest_task
 from tests.knowledge.factories import ingest, make_pdf
@@ -149,44 +151,60 @@ def test_progress_moves_through_the_stages(workspace, monkeypatch):
     assert (document.status, document.progress) == (DocumentStatus.READY, 100)
 
 
-def test_transient_errors_propagate_for_a_retry_and_the_last_one_fails_the_document(workspace, monkeypatch):
+def test_a_transient_error_queues_the_document_again_and_the_last_attempt_fails_it(
+    workspace, monkeypatch, settings, django_capture_on_commit_callbacks
+):
+    settings.KNOWLEDGE_INGEST_MAX_ATTEMPTS = 2
     document = services.document_create(
         workspace=workspace, created_by=None, content=MARKDOWN, file_name="a.md", queue_ingestion=False
     )
 
-    def database_gone(texts):
-        raise OperationalError("server closed the connection unexpectedly")
+    def embeddings_gone(texts):
+        raise EmbeddingsUnavailable("The embeddings service could not be reached.")
 
-    monkeypatch.setattr(services.embeddings, "embed_documents", database_gone)
-    with pytest.raises(OperationalError):
-        services.document_ingest(document_id=document.pk)
-    document.refresh_from_db()
-    assert document.status == DocumentStatus.PROCESSING  # not failed: the task will retry
-    # When the retries are spent, the task's failure handler gives the reason.
-    ingest_task.on_failure(OperationalError("still down"), "task-id", (document.pk,), {}, None)
-    document.refresh_from_db()
+    monkeypatch.setattr(services.embeddings, "embed_documents", embeddings_gone)
+    turns = []
+    monkeypatch.setattr(services, "_send_turns", lambda count, countdown=0: turns.append((count, countdown)))
+    with django_capture_on_commit_callbacks(execute=True):
+        document = services.document_ingest(document_id=document.pk)
+    # Not failed: queued again, with a turn a little later; its old chunks (if any) kept.
+    assert (document.status, document.attempts) == (DocumentStatus.QUEUED, 1)
+    assert document.available_at > timezone.now()
+    assert turns == [(1, services.RETRY_DELAY)]
+    document = services.document_ingest(document_id=document.pk)
     assert document.status == DocumentStatus.FAILED
     assert "stayed unavailable" in document.failure_reason
 
 
-def test_the_task_retries_only_transient_errors():
+def test_turns_retry_only_when_the_database_is_away():
     assert OperationalError in ingest_task.autoretry_for
     assert ValueError not in ingest_task.autoretry_for
+    assert ingest_task.acks_late and ingest_task.reject_on_worker_lost
+
+
+def test_ingesting_the_same_document_twice_keeps_one_set_of_chunks(workspace):
+    document = ingest(workspace=workspace, content=MARKDOWN, file_name="refunds.md")
+    again = services.document_ingest(document_id=document.pk)
+    assert again.status == DocumentStatus.READY
+    ordinals = list(Chunk.objects.filter(document=document).values_list("ordinal", flat=True))
+    assert sorted(ordinals) == list(range(again.chunk_count)) and again.chunk_count == document.chunk_count
 
 
 def test_one_run_per_document_at_a_time(workspace):
     document = services.document_create(
         workspace=workspace, created_by=None, content=MARKDOWN, file_name="a.md", queue_ingestion=False
     )
-    with services._ingestion_lock(document.pk) as acquired:
-        assert acquired
-        # Another run (here, the same test's second call) finds the lock taken and leaves.
-        from django.db import connections
+    from django.db import connections
 
-        other = connections.create_connection("default")
-        with other.cursor() as cursor:
-            cursor.execute("SELECT pg_try_advisory_lock(%s)", [services._LOCK_BASE + document.pk])
-            assert cursor.fetchone()[0] is False
+    other = connections.create_connection("default")
+    with other.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [queue.LOCK_BASE + document.pk])
+        assert cursor.fetchone()[0] is True
+    try:
+        # Another session (another worker) is indexing it: this run leaves at once.
+        assert services.document_ingest(document_id=document.pk) is None
+        assert document.pk in queue.running_document_ids()
+    finally:
         other.close()
 
 
