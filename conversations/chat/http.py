@@ -85,7 +85,7 @@ def _session(request: HttpRequest, *, hello: bool = False) -> ChatSession:
         if not api_key.can_reply:
             raise ChatHttpError("This API key's role cannot send chat messages.", code="permission_denied", status=403)
         request.chat_workspace = api_key.workspace
-        return ChatSession(workspace=api_key.workspace, channel=Channel.API, client_ip=client_ip_for_request(request))
+        return ChatSession(workspace=api_key.workspace, channel=Channel.API)
     workspace = _public_workspace(request)
     request.chat_workspace = workspace
     session = ChatSession(workspace=workspace, client_ip=client_ip_for_request(request))

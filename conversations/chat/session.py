@@ -47,8 +47,7 @@ class ChatSession:
     def __init__(self, *, workspace: Workspace, channel: str = Channel.WIDGET, client_ip: str = ""):
         self.workspace = workspace
         self.channel = channel
-        # chatassist/client_ip.py; the per-address limits skip a company's backend (API key).
-        self.client_ip = client_ip
+        self.client_ip = client_ip  # chatassist/client_ip.py
         self.visitor: identity.Visitor | None = None
 
     @property
@@ -58,11 +57,14 @@ class ChatSession:
     @property
     def visitor_key(self) -> str:
         """Who the per-visitor limits count: the contact, else the anonymous visitor."""
-        contact = self.visitor.contact if self.visitor else None
-        return f"c{contact.pk}" if contact is not None else f"v{self.visitor.visitor_id if self.visitor else ''}"
+        if self.visitor is not None and self.visitor.contact is not None:
+            return f"c{self.visitor.contact.pk}"
+        return f"v{self.visitor.visitor_id if self.visitor is not None else ''}"
 
     @property
     def limited_ip(self) -> str | None:
+        """The address the per-address limits count; None for a company's backend, which
+        speaks for all its users from one address."""
         return None if self.channel == Channel.API else self.client_ip
 
     # --- who ---------------------------------------------------------------------------------

@@ -18,13 +18,15 @@ from channels.testing import WebsocketCommunicator
 from django.test import Client
 from django.utils import timezone
 
+from accounts.models import Role
 from chatassist.asgi import application
 from chatassist.client_ip import client_ip_for_scope, client_network
 from conversations import services
 from conversations.models import Attachment, Contact, Message
 from conversations.realtime import conversation_group
 from conversations.tasks import attachments_unattached_purge
-from tests.factories import make_workspace
+from tests.conftest import bearer
+from tests.factories import make_api_key, make_workspace
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -166,6 +168,22 @@ def test_a_workspace_limit_holds_across_addresses_and_spares_other_workspaces(sh
     assert "too many messages" in statuses[4].json()["detail"]
     token = http_hello(other, ip="192.0.2.99").json()["visitor_token"]
     assert http_send(other, token, "g1", ip="192.0.2.99").status_code == 201
+
+
+def test_a_companys_backend_is_held_to_the_contact_and_workspace_limits_but_not_the_address_one(workspace, settings):
+    """POST /api/chat with an API key speaks for all the company's users from one address."""
+    settings.CHAT_MESSAGES_PER_MINUTE_PER_IP = 2
+    settings.CHAT_MESSAGES_PER_MINUTE_PER_WORKSPACE = 4
+    _key, raw = make_api_key(workspace=workspace, role=Role.AGENT)
+
+    def send(number: int):
+        contact = {"external_id": f"user-{number}"}
+        body = json.dumps({"client_id": f"api-{number}", "text": "Hi?", "contact": contact})
+        return Client().post("/api/chat", body, content_type="application/json", **bearer(raw))
+
+    answers = [send(number) for number in range(5)]
+    assert [response.status_code for response in answers[:4]] == [201] * 4
+    assert_refused_with_retry_after(answers[4])
 
 
 # --- hello ----------------------------------------------------------------------------------------
