@@ -9,7 +9,8 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.test import Client
+from asgiref.sync import async_to_sync
+from django.test import AsyncClient, Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -104,3 +105,18 @@ def test_the_proxy_header_is_the_address_the_throttle_counts(settings):
         attempt(Client(), f"someone{n}@example.com", "wrong", HTTP_X_REAL_IP="198.51.100.9")
     assert attempt(Client(), "ann@example.com", PASSWORD, HTTP_X_REAL_IP="198.51.100.9").status_code == 429
     assert attempt(Client(), "ann@example.com", PASSWORD, HTTP_X_REAL_IP="198.51.100.10").status_code == 302
+
+
+def test_the_lockout_holds_when_served_over_asgi_as_in_production():
+    """daphne runs the middleware chain asynchronously, where django-axes answers differently."""
+    user = make_user(email="ann@example.com")
+
+    async def scenario():
+        client = AsyncClient()
+        for n in range(LIMIT):
+            await client.post(LOGIN, {"username": user.email, "password": f"guess {n}"})
+        return await client.post(LOGIN, {"username": user.email, "password": PASSWORD})
+
+    right = async_to_sync(scenario)()
+    assert right.status_code == 429
+    assert "Too many failed log-in attempts" in right.content.decode()
