@@ -35,7 +35,7 @@ sharing the machine's 2 cores:
   request when it arrived and when its first token was written;
 - daphne A and B: ``chatassist.asgi:application``, one Redis, ASSISTANT_PROVIDER=anthropic
   at the vendor server, ASSISTANT_FALLBACK_PROVIDER=offline, ASSISTANT_MAX_ATTEMPTS=1,
-  CHAT_MESSAGES_PER_MINUTE=0; everything else as the settings' defaults;
+  CHAT_MESSAGES_PER_MINUTE=0, the other chat rate limits 0, no token budget; everything else as the settings' defaults;
 - daphne E: ``bench._echo_asgi:application``, bench/_echo_consumer.py's consumer that sends
   every frame back (same settings and channel layer, none of our code on the path);
 - this process: every client (``websockets``, one asyncio loop).
@@ -932,6 +932,19 @@ def _run(args, sizes: list[int]) -> None:
             "ASSISTANT_FALLBACK_PROVIDER": "offline",
             "ASSISTANT_MAX_ATTEMPTS": "1",
             "CHAT_MESSAGES_PER_MINUTE": "0",
+            # Thousands of paid-provider replies into one workspace: no monthly budget.
+            "DEFAULT_MONTHLY_TOKEN_BUDGET": "0",
+            # Every simulated visitor comes from 127.0.0.1 into one workspace.
+            **dict.fromkeys(
+                (
+                    "CHAT_MESSAGES_PER_MINUTE_PER_IP",
+                    "CHAT_MESSAGES_PER_MINUTE_PER_WORKSPACE",
+                    "CHAT_HELLOS_PER_MINUTE_PER_IP",
+                    "CHAT_HELLOS_PER_MINUTE_PER_WORKSPACE",
+                    "CHAT_FRAMES_PER_MINUTE",
+                ),
+                "0",
+            ),
         }
         if args.embeddings == "vendor":
             chat_env.update(EMBEDDINGS_BACKEND="openai", OPENAI_API_KEY="bench", OPENAI_BASE_URL=f"{vendor_url}/v1")

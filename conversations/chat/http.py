@@ -17,9 +17,10 @@ from rest_framework.request import Request
 
 from accounts.api_auth import ApiKeyAuthentication
 from chatassist.api import json_error
+from chatassist.client_ip import client_ip_for_request
 from chatassist.db_threads import run_db
 from conversations.attachments import attachment_upload
-from conversations.chat import identity
+from conversations.chat import identity, limits
 from conversations.chat.frames import MAX_FRAME_BYTES, FrameError, error_frame, frame_parse
 from conversations.chat.limits import RateLimited
 from conversations.chat.payloads import ATTACHMENT_URL_SALT, attachment_payload, message_payload
@@ -87,7 +88,7 @@ def _session(request: HttpRequest, *, hello: bool = False) -> ChatSession:
         return ChatSession(workspace=api_key.workspace, channel=Channel.API)
     workspace = _public_workspace(request)
     request.chat_workspace = workspace
-    session = ChatSession(workspace=workspace)
+    session = ChatSession(workspace=workspace, client_ip=client_ip_for_request(request))
     if not hello:
         token = request.headers.get("X-ChatAssist-Visitor", "")
         if not session.resume_token(token):
@@ -352,6 +353,7 @@ async def frame(request: HttpRequest):
     parsed = frame_parse(_json_body(request))
     if parsed.type in ("hello", "message.send"):
         raise FrameError("Use POST /api/chat/hello or POST /api/chat for this frame.", code="unknown_frame")
+    await limits.frame_check(workspace_id=session.workspace.pk, visitor_key=session.visitor_key)
     if parsed.type == "ping":
         return JsonResponse({"frames": [{"type": "pong"}]})
     if parsed.type == "resume":
@@ -378,8 +380,15 @@ async def attachments(request: HttpRequest):
         raise ChatHttpError("Send the file as multipart form data in the field “file”.", code="file_required")
     if upload.size > settings.CHAT_ATTACHMENT_MAX_BYTES:
         raise ChatHttpError("The file is too large.", code="attachment_too_large", status=413)
-    content = upload.read()
     contact = await run_db(session.visitor.contact_ensure)
+    await run_db(
+        limits.upload_check,
+        workspace_id=session.workspace.pk,
+        visitor_key=session.visitor_key,
+        client_ip=session.limited_ip,
+        size=upload.size,
+    )
+    content = upload.read()
     attachment = await run_db(
         attachment_upload, workspace=session.workspace, contact=contact, file_name=upload.name or "", content=content
     )

@@ -44,18 +44,33 @@ class Accepted:
 
 
 class ChatSession:
-    def __init__(self, *, workspace: Workspace, channel: str = Channel.WIDGET):
+    def __init__(self, *, workspace: Workspace, channel: str = Channel.WIDGET, client_ip: str = ""):
         self.workspace = workspace
         self.channel = channel
+        self.client_ip = client_ip  # chatassist/client_ip.py
         self.visitor: identity.Visitor | None = None
 
     @property
     def ready(self) -> bool:
         return self.visitor is not None
 
+    @property
+    def visitor_key(self) -> str:
+        """Who the per-visitor limits count: the contact, else the anonymous visitor."""
+        if self.visitor is not None and self.visitor.contact is not None:
+            return f"c{self.visitor.contact.pk}"
+        return f"v{self.visitor.visitor_id if self.visitor is not None else ''}"
+
+    @property
+    def limited_ip(self) -> str | None:
+        """The address the per-address limits count; None for a company's backend, which
+        speaks for all its users from one address."""
+        return None if self.channel == Channel.API else self.client_ip
+
     # --- who ---------------------------------------------------------------------------------
 
     def hello(self, frame: Frame) -> dict:
+        limits.hello_check(workspace_id=self.workspace.pk, client_ip=self.client_ip)
         self.visitor = identity.visitor_open(
             workspace=self.workspace,
             token=frame.visitor_token,
@@ -155,7 +170,9 @@ class ChatSession:
                     text=frame.text,
                     client_id=frame.client_id,
                     attachment_ids=frame.attachment_ids,
-                    on_new=lambda: limits.message_rate_check(workspace_id=self.workspace.pk, contact_id=contact.pk),
+                    on_new=lambda: limits.message_rate_check(
+                        workspace_id=self.workspace.pk, contact_id=contact.pk, client_ip=self.limited_ip
+                    ),
                 )
             except Conversation.DoesNotExist:
                 raise ConversationNotFound() from None
@@ -172,7 +189,7 @@ class ChatSession:
             )
             if existing is not None:
                 return existing.conversation, existing, False
-            limits.message_rate_check(workspace_id=self.workspace.pk, contact_id=contact.pk)
+            limits.message_rate_check(workspace_id=self.workspace.pk, contact_id=contact.pk, client_ip=self.limited_ip)
             services.message_text_clean(frame.text, allow_empty=bool(frame.attachment_ids))  # refuse before starting
             conversation = services.conversation_start(workspace=self.workspace, contact=contact, channel=self.channel)
             message, created = services.message_receive(
