@@ -189,6 +189,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 INVITATION_TTL_HOURS = env.int("INVITATION_TTL_HOURS", default=72)
 DEFAULT_SEAT_LIMIT = env.int("DEFAULT_SEAT_LIMIT", default=10)
+# Whether anyone may sign up and create a workspace (a tenant). A self-hosted install rarely
+# wants strangers making tenants: off unless DEBUG; staff users may always create one.
+ALLOW_SIGN_UP = env.bool("ALLOW_SIGN_UP", default=DEBUG)
 # Fernet keys for secrets stored in the database; the first encrypts, all decrypt (rotation).
 # Unset: one key derived from SECRET_KEY.
 FIELD_ENCRYPTION_KEYS = [key for key in secret("FIELD_ENCRYPTION_KEYS").split(",") if key.strip()]
