@@ -241,6 +241,9 @@ OPENAI_EMBEDDINGS_MODEL = env.str("OPENAI_EMBEDDINGS_MODEL", default="text-embed
 KNOWLEDGE_MAX_UPLOAD_BYTES = env.int("KNOWLEDGE_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
 
 # --- Live chat (conversations/, docs/protocol.md) -------------------------------------------
+# Accept an identity's user_hash over the bare user id, a signature that never expires, for
+# backends not yet signing "<user_id>:<timestamp>" (docs/widget.md). Off: such a hash is refused.
+IDENTITY_ALLOW_UNTIMED_HASH = env.bool("IDENTITY_ALLOW_UNTIMED_HASH", default=False)
 # Messages per contact per minute, across every server process (counted in Redis); 0 = no limit.
 CHAT_MESSAGES_PER_MINUTE = env.int("CHAT_MESSAGES_PER_MINUTE", default=20)
 CHAT_ATTACHMENT_MAX_BYTES = env.int("CHAT_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)

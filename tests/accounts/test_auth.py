@@ -18,6 +18,7 @@ def sign_up_open(settings):
     # Sign-up is off by default outside DEBUG (tests/faults/test_config_faults.py covers that).
     settings.ALLOW_SIGN_UP = True
 
+
 SIGN_UP = {
     "name": "Grace Hopper",
     "email": "Grace@Example.com",

@@ -1,0 +1,123 @@
+"""Security faults from the attack run of issue 12: who may embed the widget, how long a
+signed identity lives, what the model is told about knowledge text, the headers pages carry,
+and what the Markdown export lets through."""
+
+import hashlib
+import hmac
+import json
+import time
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.testing import WebsocketCommunicator
+from django.test import Client
+
+from chatassist.asgi import application
+from conversations.models import Contact
+from tests.conversations.widget_client import receive_type, widget_connect
+
+ORIGIN = "https://shop.example.com"
+
+
+@pytest.fixture
+def shop(workspace):
+    workspace.allowed_origins = [ORIGIN]
+    workspace.save(update_fields=["allowed_origins"])
+    return workspace
+
+
+def hmac_identity(workspace, user_id: str, *, signed_at: int | None = None) -> dict:
+    """What the company's backend sends: the user id, when it signed, and the signature."""
+    if signed_at is None:
+        payload = user_id
+    else:
+        payload = f"{user_id}:{signed_at}"
+    user_hash = hmac.new(workspace.identity_secret.encode(), payload.encode(), hashlib.sha256).hexdigest()
+    identity = {"user_id": user_id, "user_hash": user_hash}
+    if signed_at is not None:
+        identity["timestamp"] = signed_at
+    return identity
+
+
+# --- The widget's origins ---------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("origin", ["http://localhost:9999", "https://localhost", "http://127.0.0.1:8000"])
+def test_another_port_or_scheme_of_our_own_host_cannot_open_the_widget(shop, origin):
+    """ALLOWED_HOSTS names localhost and 127.0.0.1; any page on them used to pass for every
+    workspace. Only the workspace's origins and exactly PUBLIC_URL (http://testserver) do."""
+
+    async def socket_close_code():
+        path = f"/ws/widget/?key={shop.public_key}"
+        communicator = WebsocketCommunicator(application, path, headers=[(b"origin", origin.encode())])
+        await communicator.connect(timeout=5)
+        output = await communicator.receive_output(timeout=5)
+        await communicator.disconnect()
+        return output
+
+    assert async_to_sync(socket_close_code)() == {"type": "websocket.close", "code": 4403}
+    response = Client().get("/api/chat/config", {"key": shop.public_key}, HTTP_ORIGIN=origin)
+    assert (response.status_code, response.json()["code"]) == (403, "origin_not_allowed")
+    assert "Access-Control-Allow-Origin" not in response
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_configured_origin_and_public_url_still_open_the_widget(shop):
+    for origin in (ORIGIN, "http://testserver"):
+        response = Client().get("/api/chat/config", {"key": shop.public_key}, HTTP_ORIGIN=origin)
+        assert response.status_code == 200
+        assert response["Access-Control-Allow-Origin"] == origin
+
+
+# --- Identity signatures expire ---------------------------------------------------------------
+
+
+def socket_hello(workspace, identity: dict) -> dict:
+    async def scenario():
+        communicator = await widget_connect(workspace, origin=ORIGIN)
+        await communicator.send_json_to({"type": "hello", "identity": identity})
+        frame = await receive_type(communicator, "ready", "error")
+        await communicator.disconnect()
+        return frame
+
+    return async_to_sync(scenario)()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_hmac_identity_without_a_timestamp_never_expiring_is_refused(shop):
+    frame = socket_hello(shop, hmac_identity(shop, "user-42"))
+    assert (frame["type"], frame["code"]) == ("error", "identity_invalid")
+    assert "timestamp" in frame["detail"]
+    assert not Contact.objects.filter(verified=True).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_hmac_identity_signed_more_than_a_day_ago_has_expired(shop):
+    two_days_ago = int(time.time()) - 2 * 24 * 3600
+    frame = socket_hello(shop, hmac_identity(shop, "user-42", signed_at=two_days_ago))
+    assert (frame["type"], frame["code"]) == ("error", "identity_expired")
+    # Moving the timestamp forward without re-signing breaks the signature.
+    replayed = {**hmac_identity(shop, "user-42", signed_at=two_days_ago), "timestamp": int(time.time())}
+    assert socket_hello(shop, replayed)["code"] == "identity_invalid"
+    assert not Contact.objects.filter(verified=True).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_freshly_signed_hmac_identity_binds_the_verified_contact(shop):
+    frame = socket_hello(shop, hmac_identity(shop, "user-42", signed_at=int(time.time())))
+    assert frame["type"] == "ready"
+    assert Contact.objects.get(verified=True).external_id == "user-42"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_operator_may_accept_untimed_hashes_while_backends_migrate(shop, settings):
+    settings.IDENTITY_ALLOW_UNTIMED_HASH = True
+    response = Client().post(
+        "/api/chat/hello",
+        json.dumps({"identity": hmac_identity(shop, "user-42")}),
+        content_type="application/json",
+        HTTP_ORIGIN=ORIGIN,
+        HTTP_X_CHATASSIST_KEY=shop.public_key,
+    )
+    assert response.status_code == 200, response.content
