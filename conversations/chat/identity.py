@@ -70,7 +70,8 @@ def _text(value, limit: int) -> str:
 
 def identity_verify(*, workspace: Workspace, identity) -> Identity:
     """An identity signed by the company's backend: HMAC-SHA256 of the user id and a timestamp,
-    or an HS256 JWT with ``sub`` and ``exp``; either lives at most MAX_IDENTITY_LIFETIME. Both compare in constant time (PyJWT uses compare_digest)."""
+    or an HS256 JWT with ``sub`` and ``exp``; either lives at most MAX_IDENTITY_LIFETIME.
+    Both compare in constant time (PyJWT uses compare_digest)."""
     if not isinstance(identity, dict):
         raise IdentityError("The identity must be an object with user_id and user_hash, or a token.")
     secret = workspace.identity_secret

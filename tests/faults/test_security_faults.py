@@ -28,10 +28,7 @@ def shop(workspace):
 
 def hmac_identity(workspace, user_id: str, *, signed_at: int | None = None) -> dict:
     """What the company's backend sends: the user id, when it signed, and the signature."""
-    if signed_at is None:
-        payload = user_id
-    else:
-        payload = f"{user_id}:{signed_at}"
+    payload = user_id if signed_at is None else f"{user_id}:{signed_at}"
     user_hash = hmac.new(workspace.identity_secret.encode(), payload.encode(), hashlib.sha256).hexdigest()
     identity = {"user_id": user_id, "user_hash": user_hash}
     if signed_at is not None:
