@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
 
+from accounts.encryption import SecretUnavailable
 from accounts.models import Workspace
 from accounts.origins import normalize_origin
 from conversations.errors import ConversationError
@@ -74,7 +75,13 @@ def identity_verify(*, workspace: Workspace, identity) -> Identity:
     Both compare in constant time (PyJWT uses compare_digest)."""
     if not isinstance(identity, dict):
         raise IdentityError("The identity must be an object with user_id and user_hash, or a token.")
-    secret = workspace.identity_secret
+    try:
+        secret = workspace.identity_secret
+    except SecretUnavailable as error:
+        # The operator's FIELD_ENCRYPTION_KEYS is wrong: only verified identities stop working.
+        raise IdentityError(
+            "Identity verification is unavailable on this server right now.", code="identity_unavailable", status=503
+        ) from error
     if "token" in identity:
         token = identity["token"]
         if not isinstance(token, str) or len(token) > 4096:

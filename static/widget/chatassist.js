@@ -927,7 +927,7 @@
 
   function onError(frame) {
     emit("error", { code: frame.code, detail: frame.detail, client_id: frame.client_id });
-    if (frame.code === "identity_invalid" || frame.code === "identity_expired") return fail(frame.detail);
+    if (/^identity_(invalid|expired|unavailable)$/.test(frame.code)) return fail(frame.detail);
     const item = frame.client_id && outboxItem(frame.client_id);
     if (!item) {
       if (frame.code === "conversation_not_found" && state.activeId != null) setActive(null);
