@@ -10,6 +10,7 @@ import secrets
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -152,6 +153,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "chatassist.headers.NoStoreMiddleware",
 ]
 
 ROOT_URLCONF = "chatassist.urls"
@@ -331,6 +334,26 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Content-Security-Policy of every page (django-csp): scripts, styles, images and connections
+# from our own origin only; no inline script or style, no eval, no plugins, no framing. The
+# widget's script runs on customers' pages under *their* policy; on ours (/demo/) it styles
+# itself with a constructed stylesheet, which style-src 'self' allows. See docs/deploy.md.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        # data: for the inline SVG favicon and icons; blob: for previews of files being uploaded.
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF],
+        # 'self' covers ws:// and wss:// to our own host (CSP level 3).
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=14 * 24 * 3600)
 
 # --- Logging --------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ and what the Markdown export lets through."""
 import hashlib
 import hmac
 import json
+import re
 import time
 
 import pytest
@@ -201,3 +202,122 @@ def test_an_offline_answer_never_links_to_a_host_the_workspace_does_not_allow(wo
     # The workspace's own hosts and their subdomains stay links.
     assert "[ours](https://help.shop.example.com/reset)" in answer
     assert " https://shop.example.com/account." in answer
+
+
+# --- Headers of real pages ----------------------------------------------------------------------
+
+
+def csp_directives(response) -> dict[str, list[str]]:
+    policy = response["Content-Security-Policy"]
+    return {part.split()[0]: part.split()[1:] for part in policy.split(";") if part.strip()}
+
+
+def assert_strict_policy(response) -> None:
+    directives = csp_directives(response)
+    assert directives["default-src"] == ["'self'"]
+    assert directives["script-src"] == ["'self'"]  # no 'unsafe-inline', no 'unsafe-eval'
+    assert directives["style-src"] == ["'self'"]
+    assert directives["object-src"] == ["'none'"] and directives["frame-ancestors"] == ["'none'"]
+
+
+def assert_not_stored(response) -> None:
+    assert "no-store" in response["Cache-Control"], response.get("Cache-Control")
+
+
+@pytest.mark.django_db
+def test_console_pages_have_a_strict_policy_and_are_never_stored(workspace, owner):
+    from tests.conftest import logged_in
+    from tests.factories import make_contact, make_conversation, make_message
+
+    conversation = make_conversation(workspace=workspace, contact=make_contact(workspace=workspace, name="Ada"))
+    make_message(conversation=conversation, text="My card number ends in 4242")
+    console = logged_in(owner)
+    for path in (
+        f"/w/{workspace.slug}/",
+        f"/w/{workspace.slug}/conversations/",
+        f"/w/{workspace.slug}/conversations/{conversation.pk}/",
+        f"/w/{workspace.slug}/conversations/{conversation.pk}/export.md",
+        f"/w/{workspace.slug}/settings/",
+        "/login/",
+        "/no-such-page/",
+    ):
+        response = console.get(path)
+        assert response.status_code in (200, 302, 404), path
+        assert_strict_policy(response)
+        assert_not_stored(response)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_widget_demo_page_and_chat_api_have_the_headers_and_the_script_stays_cacheable(workspace):
+    workspace.slug = "demo"
+    workspace.save(update_fields=["slug"])
+    client = Client()
+    demo = client.get("/demo/")
+    assert demo.status_code == 200
+    assert_strict_policy(demo)
+    assert_not_stored(demo)
+    html = demo.content.decode()
+    # Nothing the policy would block: no inline style or script on the page.
+    assert "<style" not in html and " style=" not in html
+    assert all('src="' in tag for tag in html.split("<script")[1:])
+
+    config = client.get("/api/chat/config", {"key": workspace.public_key}, HTTP_ORIGIN="http://testserver")
+    assert config.status_code == 200
+    assert_not_stored(config)
+
+    # The widget's script is what customers' pages load: cacheable, and served to any site.
+    script = client.get("/static/widget/chatassist.js")
+    assert script.status_code == 200
+    assert "no-store" not in script.get("Cache-Control", "")
+
+
+def test_no_template_has_inline_script_or_style_the_policy_would_block():
+    from pathlib import Path
+
+    templates = Path(__file__).resolve().parents[2] / "templates"
+    offenders = []
+    for template in templates.rglob("*.html"):
+        text = template.read_text()
+        # Snippets shown to admins are escaped (&lt;script&gt;), so they do not count.
+        if re.search(r"<style|\sstyle=|\son[a-z]+=|<script(?![^>]*\ssrc=)", text):
+            offenders.append(str(template.relative_to(templates)))
+    assert offenders == []
+
+
+# --- The Markdown export --------------------------------------------------------------------------
+
+HOSTILE_MARKDOWN = (
+    'Click [here](javascript:alert(document.cookie)) or [there](JaVaScRiPt:alert(1) "t") or '
+    "[encoded](&#106;avascript:alert(1)) or [data](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==) "
+    "or [vb](vbscript:msgbox(1)) or [angle](<javascript:alert(1)>).\n"
+    "![pixel](https://tracker.example/pixel.png?who=agent) ![ref][tracker] [ref link][evil]\n\n"
+    "[tracker]: https://tracker.example/ref.png\n"
+    "[evil]: javascript:alert(2)\n\n"
+    "Safe: [help](https://help.example.com/refunds_(2024)) and [mail](mailto:help@example.com)."
+)
+
+
+@pytest.mark.django_db
+def test_the_markdown_export_has_no_script_link_and_loads_no_remote_image(workspace):
+    from markdown_it import MarkdownIt
+
+    from conversations import export
+    from tests.factories import make_contact, make_conversation, make_message
+
+    conversation = make_conversation(workspace=workspace, contact=make_contact(workspace=workspace))
+    make_message(conversation=conversation, text=HOSTILE_MARKDOWN)
+
+    markdown = export.conversation_markdown(conversation)
+    # Rendered as a viewer that trusts every link would (markdown-it's own filter turned off).
+    renderer = MarkdownIt("commonmark")
+    renderer.validateLink = lambda url: True
+    rendered = renderer.render(markdown)
+
+    assert "<img" not in rendered
+    hrefs = re.findall(r'href="([^"]*)"', rendered)
+    # Only the web and e-mail: what was an image may stay a link the agent chooses to follow.
+    assert all(href.startswith(("https://", "mailto:")) for href in hrefs), hrefs
+    assert "https://help.example.com/refunds_(2024)" in hrefs and "mailto:help@example.com" in hrefs
+    # The labels stay readable.
+    for label in ("here", "there", "encoded", "data", "vb", "angle", "pixel"):
+        assert label in rendered
