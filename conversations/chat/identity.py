@@ -130,7 +130,7 @@ def _signed_payload(user_id: str, identity: dict) -> str:
         return user_id
     if isinstance(timestamp, str) and timestamp.isascii() and timestamp.isdigit():
         timestamp = int(timestamp)
-    if not isinstance(timestamp, int) or isinstance(timestamp, bool):
+    if not isinstance(timestamp, int) or isinstance(timestamp, bool) or not 0 <= timestamp < 10**11:
         raise IdentityError('The identity needs a timestamp (Unix seconds) and a user_hash of "<user_id>:<timestamp>".')
     age = datetime.now(tz=UTC).timestamp() - timestamp
     if age > (MAX_IDENTITY_LIFETIME + timedelta(seconds=JWT_LEEWAY_SECONDS)).total_seconds():

@@ -101,6 +101,17 @@ def test_an_hmac_identity_signed_more_than_a_day_ago_has_expired(shop):
     assert not Contact.objects.filter(verified=True).exists()
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize("timestamp", [10**400, -1, "12e3", "１２３", None, True, 1.5, [1]])
+def test_a_timestamp_of_any_shape_gets_a_clear_refusal(shop, timestamp):
+    from conversations.chat import identity
+
+    signed = {**hmac_identity(shop, "user-42", signed_at=int(time.time())), "timestamp": timestamp}
+    with pytest.raises(identity.IdentityError) as refused:
+        identity.identity_verify(workspace=shop, identity=signed)
+    assert refused.value.code == "identity_invalid" and refused.value.message
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_freshly_signed_hmac_identity_binds_the_verified_contact(shop):
     frame = socket_hello(shop, hmac_identity(shop, "user-42", signed_at=int(time.time())))
