@@ -10,6 +10,7 @@ No Django here: knowledge, prompts and conversations convert their models to the
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
@@ -72,6 +73,12 @@ class CompletionRequest:
     # handoff summary): ``system_prompt`` is then the whole instruction, and none of the
     # answering rules, passages or confidence trailer are added (assistant/prompting.py).
     answers_customer: bool = True
+    # Hosts (with their subdomains) that a link in an offline answer may point to, e.g. the
+    # workspace's own sites; a URL quoted from a passage to any other host is shown as text.
+    link_hosts: tuple[str, ...] = ()
+    # Marks where knowledge passages and the conversation begin and end in the prompt
+    # (assistant/prompting.py): random for each request, so no stored text can forge it.
+    boundary: str = field(default_factory=lambda: secrets.token_hex(12))
 
 
 @dataclass(frozen=True)

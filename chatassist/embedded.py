@@ -91,7 +91,7 @@ def stop(data_dir: Path | None = None, *, only: tuple[str, ...] = ("postgres", "
     stopped = []
     with _locked(data_dir):
         for server in (_Redis(data_dir), _Postgres(data_dir)):
-            if server.name in only and server.is_running():
+            if server.name in only and server.is_alive():
                 server.stop()
                 stopped.append(server.name)
     return stopped
@@ -159,6 +159,13 @@ class _Server:
         self.port_file = data_dir / f"{self.name}.port"
         self.password_file = data_dir / f"{self.name}.password"
 
+    def is_running(self) -> bool:
+        raise NotImplementedError
+
+    def is_alive(self) -> bool:
+        """Running, or on its way down: either way ``stop()`` has something to stop."""
+        return self.is_running()
+
     def port(self) -> int | None:
         with contextlib.suppress(FileNotFoundError, ValueError):
             return int(self.port_file.read_text().strip())
@@ -195,13 +202,22 @@ class _Postgres(_Server):
         return f"postgres://{POSTGRES_USER}:{self.password()}@127.0.0.1:{self.port()}/{database}"
 
     def is_running(self) -> bool:
+        lines = self._pid_file_lines()
+        return len(lines) >= 8 and _pid_alive(int(lines[0])) and lines[7].strip() == "ready"
+
+    def is_alive(self) -> bool:
+        # A postmaster sent SIGTERM (a service manager stopping every process at shutdown) is
+        # in "smart" shutdown: its status says "stopping", and it waits for every client to
+        # disconnect, which the app's pooled connections never do. Only a fast stop ends it.
+        lines = self._pid_file_lines()
+        return bool(lines) and _pid_alive(int(lines[0]))
+
+    def _pid_file_lines(self) -> list[str]:
         try:
             lines = (self.pgdata / "postmaster.pid").read_text().splitlines()
         except (FileNotFoundError, PermissionError):
-            return False
-        if len(lines) < 8 or not lines[0].strip().isdigit():
-            return False
-        return _pid_alive(int(lines[0])) and lines[7].strip() == "ready"
+            return []
+        return lines if lines and lines[0].strip().isdigit() else []
 
     def start(self) -> None:
         if self.run_as:
@@ -230,6 +246,9 @@ class _Postgres(_Server):
         )
 
     def stop(self) -> None:
+        # Fast, never smart: open connections are rolled back and closed rather than waited
+        # for (smart mode waits for the app's pooled connections forever), and it upgrades a
+        # smart shutdown already under way.
         self._run(["pg_ctl", "-D", str(self.pgdata), "-m", "fast", "-w", "stop"], what="stop PostgreSQL")
 
     def ensure_database(self, database: str) -> None:

@@ -107,8 +107,9 @@ class Runner:
                 os.killpg(child.pid, signal.SIGKILL)
                 child.wait()
         if self.started_services:
-            embedded.stop(self.data_dir, only=self.started_services)
-            _log("stopped the embedded " + " and ".join(self.started_services))
+            stopped = embedded.stop(self.data_dir, only=self.started_services)
+            names = [name for name in self.started_services if name in stopped]
+            _log("stopped the embedded " + (" and ".join(names) or "services: they had already stopped"))
 
     def run(self) -> int:
         self.data_dir.mkdir(parents=True, exist_ok=True)

@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -171,6 +172,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "chatassist.headers.NoStoreMiddleware",
     # Last, as django-axes asks: it turns a refused log-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -231,6 +234,9 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_DISABLE_ACCESS_LOG = True
 INVITATION_TTL_HOURS = env.int("INVITATION_TTL_HOURS", default=72)
 DEFAULT_SEAT_LIMIT = env.int("DEFAULT_SEAT_LIMIT", default=10)
+# Whether anyone may sign up and create a workspace (a tenant). A self-hosted install rarely
+# wants strangers making tenants: off unless DEBUG; staff users may always create one.
+ALLOW_SIGN_UP = env.bool("ALLOW_SIGN_UP", default=DEBUG)
 # Fernet keys for secrets stored in the database; the first encrypts, all decrypt (rotation).
 # Unset: one key derived from SECRET_KEY.
 FIELD_ENCRYPTION_KEYS = [key for key in secret("FIELD_ENCRYPTION_KEYS").split(",") if key.strip()]
@@ -290,6 +296,9 @@ KNOWLEDGE_INGEST_TIME_LIMIT = env.int("KNOWLEDGE_INGEST_TIME_LIMIT", default=600
 KNOWLEDGE_INGEST_MAX_ATTEMPTS = env.int("KNOWLEDGE_INGEST_MAX_ATTEMPTS", default=6)
 
 # --- Live chat (conversations/, docs/protocol.md) -------------------------------------------
+# Accept an identity's user_hash over the bare user id, a signature that never expires, for
+# backends not yet signing "<user_id>:<timestamp>" (docs/widget.md). Off: such a hash is refused.
+IDENTITY_ALLOW_UNTIMED_HASH = env.bool("IDENTITY_ALLOW_UNTIMED_HASH", default=False)
 # Rate limits (conversations/chat/limits.py), across every server process (counted in Redis);
 # 0 turns one off. A new visitor costs one hello: hence the limits per address and workspace.
 CHAT_MESSAGES_PER_MINUTE = env.int("CHAT_MESSAGES_PER_MINUTE", default=20)  # per contact
@@ -395,6 +404,26 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Content-Security-Policy of every page (django-csp): scripts, styles, images and connections
+# from our own origin only; no inline script or style, no eval, no plugins, no framing. The
+# widget's script runs on customers' pages under *their* policy; on ours (/demo/) it styles
+# itself with a constructed stylesheet, which style-src 'self' allows. See docs/deploy.md.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        # data: for the inline SVG favicon and icons; blob: for previews of files being uploaded.
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF],
+        # 'self' covers ws:// and wss:// to our own host (CSP level 3).
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=14 * 24 * 3600)
 
 # --- Logging --------------------------------------------------------------------------------

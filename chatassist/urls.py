@@ -1,3 +1,5 @@
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -8,6 +10,13 @@ from chatassist import console, demo, health
 from chatassist.navigation import SECTIONS
 from conversations.chat import http as chat_http
 from conversations.monitor import views as monitor_views
+
+API_DOCS_POLICY = {
+    "script-src": [UNSAFE_INLINE],
+    "style-src": [UNSAFE_INLINE, "https://fonts.googleapis.com"],
+    "font-src": ["https://fonts.gstatic.com"],
+    "worker-src": ["blob:"],
+}
 
 workspace_patterns = [
     path("", console.dashboard, name="dashboard"),
@@ -70,7 +79,11 @@ urlpatterns = [
     path("api/chat", chat_http.send, name="chat_send"),
     path("api/chat/", include("conversations.chat_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
-    path("api/docs/", SpectacularRedocView.as_view(url_name="api_schema"), name="api_docs"),
+    # Redoc sets inline styles, loads its web fonts and runs a worker: only this page (the
+    # public schema, no customer data) gets the looser policy it needs (docs/deploy.md).
+    path(
+        "api/docs/", csp_update(API_DOCS_POLICY)(SpectacularRedocView.as_view(url_name="api_schema")), name="api_docs"
+    ),
 ]
 
 handler404 = "chatassist.api.not_found"

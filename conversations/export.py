@@ -3,12 +3,14 @@ every message, the AI's provenance (provider, model, confidence, tokens, cost, c
 and, when it was handed to a person, why.
 
 Message text is the customer's and the AI's, never trusted: in Markdown every ``<`` is
-written ``&lt;`` so that no HTML in a message becomes markup; the PDF writes text only.
+written ``&lt;`` so that no HTML in a message becomes markup, images are shown as text (never
+loaded) and links go only to http(s) and mailto; the PDF writes text only.
 The PDF's font (DejaVu Sans, conversations/fonts/) covers Latin, Greek, Cyrillic and common
 symbols; any other character (emoji, Chinese, Japanese, Korean, …) is printed as U+FFFD and
 the PDF says so. The Markdown export always keeps the exact text."""
 
 import functools
+import html
 import logging
 import re
 import unicodedata
@@ -164,8 +166,51 @@ def _md_inline(text: str) -> str:
 
 
 def _md_quote(text: str) -> str:
-    """A message as a block quote, its Markdown kept (AI answers use it), its HTML not."""
-    return "\n".join(f"> {line}".rstrip() for line in text.replace("<", "&lt;").splitlines() or [""])
+    """A message as a block quote, its Markdown kept (AI answers use it), its HTML not, and
+    no link that runs code or image that loads by itself (``_md_defused``)."""
+    return "\n".join(f"> {line}".rstrip() for line in _md_defused(text).replace("<", "&lt;").splitlines() or [""])
+
+
+# An export is opened in whatever Markdown viewer the agent has, long after the fact. A link
+# there may only go to the web or to e-mail (javascript:, data:, vbscript:, file: and other
+# schemes would run code or open local files when clicked), and no image may load by itself:
+# a remote image tells its owner who opened the transcript and when. Hand-written, because the
+# Markdown must stay Markdown (AI answers use it); CommonMark's link syntax is small enough:
+# inline links and images, and reference definitions ("[label]: destination").
+_SAFE_SCHEMES = ("http", "https", "mailto")
+_INLINE_LINK = re.compile(
+    r"\[((?:[^\[\]\\]|\\.|\[[^\[\]]*\])*)\]"  # [label], one level of nested brackets
+    r"\(\s*(<[^<>\n]*>|(?:[^()\s\\]|\\.|\([^()\s]*\))*)"  # (destination
+    r"(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^()]*\)))?\s*\)"  # "optional title")
+)
+_REFERENCE_DEFINITION = re.compile(r"^( {0,3})\[([^\]\n]+)\]:[ \t]*(\S+)", re.MULTILINE)
+_SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):")
+
+
+def _destination_safe(destination: str) -> bool:
+    # Viewers decode entities and ignore case, whitespace and controls before the scheme
+    # ("&#106;ava&#x09;script:"); so do we, before deciding.
+    plain = html.unescape(destination.strip("<>"))
+    plain = "".join(character for character in plain if character.isprintable() and not character.isspace()).lower()
+    scheme = _SCHEME.match(plain)
+    return scheme is None or scheme.group(1) in _SAFE_SCHEMES
+
+
+def _md_defused(text: str) -> str:
+    """``text`` with every image shown as its source text (``!\\[``: never loaded) and every
+    link or reference definition whose destination is not http(s), mailto or relative turned
+    into its label alone."""
+    text = text.replace("![", "!\\[")
+
+    def inline(match: re.Match) -> str:
+        return match.group(0) if _destination_safe(match.group(2)) else match.group(1)
+
+    def definition(match: re.Match) -> str:
+        if _destination_safe(match.group(3)):
+            return match.group(0)
+        return f"{match.group(1)}\\[{match.group(2)}\\]: (link removed)"
+
+    return _REFERENCE_DEFINITION.sub(definition, _INLINE_LINK.sub(inline, text))
 
 
 def conversation_markdown(conversation: Conversation) -> str:

@@ -6,6 +6,7 @@ go through this one function, so the sandbox shows exactly what customers would 
 import contextlib
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from asgiref.sync import sync_to_async
 
@@ -60,6 +61,12 @@ def run_inputs_read(*, workspace: Workspace, question: str, query_vector=None) -
     )
 
 
+def link_hosts(*, workspace: Workspace) -> tuple[str, ...]:
+    """The hosts of the sites the workspace embeds its widget on: its own, so links to them
+    in an offline answer may stay links (assistant/links.py)."""
+    return tuple(dict.fromkeys(urlsplit(origin).hostname or "" for origin in workspace.allowed_origins if origin))
+
+
 async def prompt_version_run(
     *,
     workspace: Workspace,
@@ -85,6 +92,7 @@ async def prompt_version_run(
         history=history,
         passages=inputs.passages,
         budget_tokens_remaining=inputs.tokens_remaining,
+        link_hosts=link_hosts(workspace=workspace),
     )
     # aclosing: when our consumer stops early (the customer left, the page closed), the
     # assistant's stream is closed at once, and with it the connection to the vendor.

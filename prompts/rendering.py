@@ -13,6 +13,7 @@ def completion_request(
     history: Iterable[Turn] = (),
     passages: Iterable[Passage] = (),
     budget_tokens_remaining: int | None = None,
+    link_hosts: Iterable[str] = (),
 ) -> CompletionRequest:
     turns = tuple(history)
     turns = turns[-prompt_version.history_turns :] if prompt_version.history_turns else ()
@@ -31,4 +32,5 @@ def completion_request(
         language=prompt_version.language,
         max_words=prompt_version.max_response_words,
         budget_tokens_remaining=budget_tokens_remaining,
+        link_hosts=tuple(link_hosts),
     )

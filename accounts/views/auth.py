@@ -1,5 +1,6 @@
 """Sign-up, log-in, the landing redirect, new workspaces and accepting invitations."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -21,6 +22,14 @@ class EmailLoginView(LoginView):
     authentication_form = EmailAuthenticationForm
     redirect_authenticated_user = True
 
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**kwargs, allow_sign_up=settings.ALLOW_SIGN_UP)
+
+
+def _sign_up_closed(request):
+    """ALLOW_SIGN_UP is off: new workspaces come from the operator, people from invitations."""
+    return render(request, "accounts/sign_up_closed.html", status=403)
+
 
 def home(request):
     """The last workspace this person used, else their first, else the page to create one."""
@@ -38,6 +47,8 @@ def home(request):
 def sign_up(request):
     if request.user.is_authenticated:
         return redirect("home")
+    if not settings.ALLOW_SIGN_UP:
+        return _sign_up_closed(request)
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -54,6 +65,8 @@ def sign_up(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def workspace_create(request):
+    if not (settings.ALLOW_SIGN_UP or request.user.is_staff):
+        return _sign_up_closed(request)
     form = WorkspaceCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         workspace = services.workspace_create(name=form.cleaned_data["name"], owner=request.user)

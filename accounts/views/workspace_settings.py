@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import access, business_hours, selectors, services
 from accounts.access import workspace_view
+from accounts.encryption import SecretUnavailable
 from accounts.forms import ApiKeyForm, BusinessHoursForm, WidgetSettingsForm, WorkspaceSettingsForm
 
 
@@ -68,13 +69,22 @@ def _settings_page(
         "api_keys": selectors.api_keys_of(workspace=workspace),
         "new_api_key": new_api_key,
         "seats_used": selectors.seats_used(workspace=workspace),
-        "identity_secret_masked": mask_secret(workspace.identity_secret),
+        "identity_secret_masked": _masked_identity_secret(workspace),
     }
     return render(request, "accounts/settings.html", context, status=status)
 
 
 def mask_secret(value: str) -> str:
     return f"{value[:6]}…{value[-4:]}" if len(value) > 12 else "…"
+
+
+def _masked_identity_secret(workspace) -> str:
+    # A wrong FIELD_ENCRYPTION_KEYS fails this one feature, not the settings page: rotating
+    # the secret (below) is how an admin recovers once the operator cannot restore the key.
+    try:
+        return mask_secret(workspace.identity_secret)
+    except SecretUnavailable:
+        return "(cannot be decrypted with the server's keys: rotate it)"
 
 
 @require_http_methods(["GET", "POST"])
@@ -121,7 +131,11 @@ def business_hours_settings(request):
 @workspace_view("can_manage_settings")
 def identity_secret_reveal(request):
     """The secret, once, in a partial; never in the page's HTML until an admin asks."""
-    response = render(request, "accounts/partials/identity_secret.html", {"secret": request.workspace.identity_secret})
+    try:
+        context = {"secret": request.workspace.identity_secret}
+    except SecretUnavailable as error:
+        context = {"error": str(error)}
+    response = render(request, "accounts/partials/identity_secret.html", context)
     response["Cache-Control"] = "no-store"
     return response
 

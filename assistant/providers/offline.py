@@ -12,6 +12,7 @@ import re
 from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING
 
+from assistant.links import unlinked
 from assistant.prompting import passage_heading
 from assistant.providers.base import ProviderEvent, StreamEnd, TextChunk
 from assistant.token_count import count_tokens
@@ -63,7 +64,9 @@ class OfflineProvider:
     async def _events(self, *, request: CompletionRequest) -> AsyncIterator[ProviderEvent]:
         used = relevant_passages(request.passages)
         word_limit = min(WORDS_PER_PASSAGE, request.max_words or WORDS_PER_PASSAGE)
-        answer = offline_answer(passages=request.passages, used=used, word_limit=word_limit)
+        answer = offline_answer(
+            passages=request.passages, used=used, word_limit=word_limit, link_hosts=request.link_hosts
+        )
         words = re.findall(r"\S+\s*", answer)
         for start in range(0, len(words), WORDS_PER_DELTA):
             yield TextChunk("".join(words[start : start + WORDS_PER_DELTA]))
@@ -98,13 +101,17 @@ def relevant_passages(passages: Sequence[Passage]) -> tuple[int, ...]:
     return tuple(chosen[:MAX_PASSAGES])
 
 
-def offline_answer(*, passages: Sequence[Passage], used: Sequence[int], word_limit: int) -> str:
+def offline_answer(
+    *, passages: Sequence[Passage], used: Sequence[int], word_limit: int, link_hosts: Sequence[str] = ()
+) -> str:
+    """The quoted passages; a URL in them stays a link only to one of ``link_hosts``."""
     if not used:
         return NOT_FOUND
     blocks = [INTRODUCTION]
     for number in used:
         passage = passages[number - 1]
-        blocks.append(f"{whole_sentences(passage.text, word_limit=word_limit)}\n— {passage_heading(passage)}")
+        quoted = f"{whole_sentences(passage.text, word_limit=word_limit)}\n— {passage_heading(passage)}"
+        blocks.append(unlinked(quoted, allowed_hosts=link_hosts))
     return "\n\n".join(blocks)
 
 

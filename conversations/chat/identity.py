@@ -11,14 +11,13 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit
 
 import jwt
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.http.request import validate_host
 
+from accounts.encryption import SecretUnavailable
 from accounts.models import Workspace
 from accounts.origins import normalize_origin
 from conversations.errors import ConversationError
@@ -46,19 +45,17 @@ def workspace_for_public_key(key: str) -> Workspace | None:
 
 def origin_allowed(workspace: Workspace, origin: str | None) -> bool:
     """Browsers always send ``Origin`` on cross-site requests and socket handshakes; it must be
-    one the workspace allows, or ChatAssist's own host (the /demo/ page). No origin at all means
-    a non-browser client, which the origin check cannot (and need not) stop."""
+    one the workspace allows, or exactly ChatAssist's own origin, ``PUBLIC_URL`` (the /demo/
+    page). Another port or scheme of our host name is someone else's page, so it does not
+    pass. No origin at all means a non-browser client, which the origin check cannot (and
+    need not) stop."""
     if not origin:
         return True
     try:
         normalized = normalize_origin(origin)
     except Exception:
         return False
-    if normalized in workspace.allowed_origins:
-        return True
-    own_hosts = [host for host in settings.ALLOWED_HOSTS if host != "*"]
-    host = urlsplit(normalized).hostname or ""
-    return normalized == normalize_origin(settings.PUBLIC_URL) or validate_host(host, own_hosts)
+    return normalized in workspace.allowed_origins or normalized == normalize_origin(settings.PUBLIC_URL)
 
 
 @dataclass(frozen=True)
@@ -73,11 +70,18 @@ def _text(value, limit: int) -> str:
 
 
 def identity_verify(*, workspace: Workspace, identity) -> Identity:
-    """An identity signed by the company's backend: HMAC-SHA256 of the user id, or an HS256
-    JWT with ``sub`` and ``exp``. Both compare in constant time (PyJWT uses compare_digest)."""
+    """An identity signed by the company's backend: HMAC-SHA256 of the user id and a timestamp,
+    or an HS256 JWT with ``sub`` and ``exp``; either lives at most MAX_IDENTITY_LIFETIME.
+    Both compare in constant time (PyJWT uses compare_digest)."""
     if not isinstance(identity, dict):
         raise IdentityError("The identity must be an object with user_id and user_hash, or a token.")
-    secret = workspace.identity_secret
+    try:
+        secret = workspace.identity_secret
+    except SecretUnavailable as error:
+        # The operator's FIELD_ENCRYPTION_KEYS is wrong: only verified identities stop working.
+        raise IdentityError(
+            "Identity verification is unavailable on this server right now.", code="identity_unavailable", status=503
+        ) from error
     if "token" in identity:
         token = identity["token"]
         if not isinstance(token, str) or len(token) > 4096:
@@ -110,10 +114,32 @@ def identity_verify(*, workspace: Workspace, identity) -> Identity:
         raise IdentityError("The identity needs a user_id (a string of at most 255 characters).")
     if not isinstance(user_hash, str) or not user_hash:
         raise IdentityError("The identity needs a user_hash: HMAC-SHA256 of the user id with the identity secret.")
-    expected = hmac.new(secret.encode(), user_id.encode(), hashlib.sha256).hexdigest()
+    expected = hmac.new(secret.encode(), _signed_payload(user_id, identity).encode(), hashlib.sha256).hexdigest()
     if not hmac.compare_digest(expected, user_hash.strip().lower()):
         raise IdentityError("The identity's user_hash does not match its user_id.")
     return Identity(user_id.strip(), _text(identity.get("email"), 254), _text(identity.get("name"), 200))
+
+
+def _signed_payload(user_id: str, identity: dict) -> str:
+    """What ``user_hash`` signs: ``"<user_id>:<timestamp>"``, the Unix time the backend signed
+    it at, so that a captured signature stops working after MAX_IDENTITY_LIFETIME like a JWT's
+    ``exp``. The bare user id (a signature that never expires) only with
+    IDENTITY_ALLOW_UNTIMED_HASH, for backends not yet sending the timestamp."""
+    timestamp = identity.get("timestamp")
+    if timestamp is None and settings.IDENTITY_ALLOW_UNTIMED_HASH:
+        return user_id
+    if isinstance(timestamp, str) and timestamp.isascii() and timestamp.isdigit():
+        timestamp = int(timestamp)
+    if not isinstance(timestamp, int) or isinstance(timestamp, bool) or not 0 <= timestamp < 10**11:
+        raise IdentityError('The identity needs a timestamp (Unix seconds) and a user_hash of "<user_id>:<timestamp>".')
+    age = datetime.now(tz=UTC).timestamp() - timestamp
+    if age > (MAX_IDENTITY_LIFETIME + timedelta(seconds=JWT_LEEWAY_SECONDS)).total_seconds():
+        raise IdentityError(
+            "The identity's signature has expired; ask your backend for a new one.", code="identity_expired"
+        )
+    if age < -JWT_LEEWAY_SECONDS:
+        raise IdentityError("The identity's timestamp is in the future.")
+    return f"{user_id}:{timestamp}"
 
 
 @dataclass

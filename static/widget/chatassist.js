@@ -927,7 +927,7 @@
 
   function onError(frame) {
     emit("error", { code: frame.code, detail: frame.detail, client_id: frame.client_id });
-    if (frame.code === "identity_invalid" || frame.code === "identity_expired") return fail(frame.detail);
+    if (/^identity_(invalid|expired|unavailable)$/.test(frame.code)) return fail(frame.detail);
     const item = frame.client_id && outboxItem(frame.client_id);
     if (!item) {
       if (frame.code === "conversation_not_found" && state.activeId != null) setActive(null);
@@ -1810,14 +1810,14 @@
     open: openPanel,
     close: closePanel,
     toggle: () => (state.open ? closePanel() : openPanel()),
-    // {user_id, user_hash, email?, name?} or {token}: signed by the company's backend.
+    // {user_id, timestamp, user_hash, email?, name?} or {token}: signed by the company's backend.
     // {name, email} alone: shown to agents, not trusted. null: forget the identity.
     identify(identity) {
       const verified = identity && (identity.token || (identity.user_id != null && identity.user_hash));
       const next = verified
         ? identity.token
           ? { token: identity.token }
-          : { user_id: String(identity.user_id), user_hash: identity.user_hash, email: identity.email, name: identity.name }
+          : { user_id: String(identity.user_id), timestamp: identity.timestamp, user_hash: identity.user_hash, email: identity.email, name: identity.name }
         : null;
       const profile = identity && !verified ? { name: identity.name, email: identity.email } : {};
       const changed = JSON.stringify(next) !== JSON.stringify(state.identity) || JSON.stringify(profile) !== JSON.stringify(state.profile);

@@ -12,6 +12,13 @@ from tests.factories import PASSWORD, make_member, make_user, make_workspace
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def sign_up_open(settings):
+    # Sign-up is off by default outside DEBUG (tests/faults/test_config_faults.py covers that).
+    settings.ALLOW_SIGN_UP = True
+
+
 SIGN_UP = {
     "name": "Grace Hopper",
     "email": "Grace@Example.com",

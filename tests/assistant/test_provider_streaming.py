@@ -4,7 +4,7 @@ order, usage from the vendor's own fields, and the request the vendor received."
 from decimal import Decimal
 
 from assistant import Example, Turn
-from assistant.prompting import LEADING_USER_PLACEHOLDER, passage_heading
+from assistant.prompting import passage_heading
 from assistant.providers.offline import WORDS_PER_DELTA
 from assistant.testing.vendor_server import CHAT_COMPLETIONS, MESSAGES, ScriptedResponse
 from assistant.token_count import count_tokens
@@ -58,22 +58,24 @@ def test_anthropic_request_has_system_passages_and_alternating_messages(vendor_s
     assert received.body["stream"] is True
     system = received.body["system"]
     assert system.startswith("You are the support assistant of Acme.")
-    assert f"<passages>\n[1] {passage_heading(PASSWORD_PASSAGE)}\nTo reset your password" in system
-    assert f"[2] {passage_heading(BILLING_PASSAGE)}\n" in system
     assert "⟦confidence=X⟧" in system
-    assert [message["role"] for message in received.body["messages"]] == [
-        "user",
-        "assistant",
-        "user",
-        "assistant",
-        "user",
-    ]
-    # Two customer messages in a row are one user turn.
-    assert received.body["messages"][2]["content"] == "I can't log in.\n\nIt says my password is wrong."
-    assert received.body["messages"][-1]["content"] == "How do I reset my password?"
+    assert "To reset your password" not in system  # knowledge text is data, not instructions
+    assert [message["role"] for message in received.body["messages"]] == ["user", "assistant", "user"]
+    last = received.body["messages"][-1]["content"]
+    fence = request.boundary
+    assert (
+        f"<<<HELP-CENTRE PASSAGES {fence}>>>\n[1] {passage_heading(PASSWORD_PASSAGE)}\nTo reset your password" in last
+    )
+    assert f"[2] {passage_heading(BILLING_PASSAGE)}\n" in last
+    assert (
+        "Customer: I can't log in.\n\nCustomer: It says my password is wrong.\n\nSupport: Sorry to hear that." in last
+    )
+    assert last.endswith(
+        f"<<<CUSTOMER MESSAGE {fence}>>>\nHow do I reset my password?\n<<<END CUSTOMER MESSAGE {fence}>>>"
+    )
 
 
-def test_anthropic_history_starting_with_the_assistant_gets_a_user_turn_first(vendor_server, make_config):
+def test_anthropic_history_starting_with_the_assistant_is_sent_inside_the_users_turn(vendor_server, make_config):
     request = make_request(history=(Turn(role="assistant", text="Hi! I'm the Acme assistant."),))
 
     result = result_of(collect(request, make_config(provider="anthropic")))
@@ -81,8 +83,8 @@ def test_anthropic_history_starting_with_the_assistant_gets_a_user_turn_first(ve
     # The vendor server refuses a first message from the assistant, as Anthropic does.
     assert result.provider == "anthropic" and not result.attempts[0].error
     messages = vendor_server.requests_to(MESSAGES)[0].body["messages"]
-    assert messages[0] == {"role": "user", "content": LEADING_USER_PLACEHOLDER}
-    assert messages[1]["role"] == "assistant"
+    assert [message["role"] for message in messages] == ["user"]
+    assert "Support: Hi! I'm the Acme assistant." in messages[0]["content"]
 
 
 def test_anthropic_max_tokens_stop_reason_is_reported(vendor_server, make_config):
@@ -110,7 +112,8 @@ def test_openai_streams_text_in_order_with_usage_from_the_final_chunk(vendor_ser
 
 
 def test_openai_request_asks_for_usage_and_puts_the_system_prompt_first(vendor_server, make_config):
-    collect(make_request(max_output_tokens=222), make_config(provider="openai"))
+    request = make_request(max_output_tokens=222)
+    collect(request, make_config(provider="openai"))
 
     (received,) = vendor_server.requests_to(CHAT_COMPLETIONS)
     assert received.headers["authorization"] == f"Bearer {OPENAI_KEY}"
@@ -118,8 +121,11 @@ def test_openai_request_asks_for_usage_and_puts_the_system_prompt_first(vendor_s
     assert received.body["stream_options"] == {"include_usage": True}
     assert received.body["max_completion_tokens"] == 222
     assert received.body["messages"][0]["role"] == "system"
-    assert f"[1] {passage_heading(PASSWORD_PASSAGE)}" in received.body["messages"][0]["content"]
-    assert received.body["messages"][-1] == {"role": "user", "content": "How do I reset my password?"}
+    assert "# What is data" in received.body["messages"][0]["content"]
+    last = received.body["messages"][-1]
+    assert last["role"] == "user"
+    assert f"[1] {passage_heading(PASSWORD_PASSAGE)}" in last["content"]
+    assert last["content"].endswith(f"How do I reset my password?\n<<<END CUSTOMER MESSAGE {request.boundary}>>>")
 
 
 def test_openai_length_finish_reason_becomes_max_tokens(vendor_server, make_config):

@@ -91,6 +91,15 @@ def page(context):
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    # So is anything our Content-Security-Policy blocked: the page would be missing a part.
+    page.on(
+        "console",
+        lambda message: (
+            errors.append(message.text)
+            if message.type == "error" and "Content Security Policy" in message.text
+            else None
+        ),
+    )
     page.errors = errors
     yield page
     # An exception inside the widget is a bug even when the test's assertions passed.

@@ -403,7 +403,9 @@ def test_the_page_api_queues_calls_made_before_the_script_and_reports_events(pag
         for (const name of ["identify", "on", "open"]) {
           window.ChatAssist[name] = function () { window.ChatAssist.q.push([name, arguments]); };
         }
-        ChatAssist.identify({user_id: 42, user_hash: "abc123", email: "ada@example.com", name: "Ada"});
+        ChatAssist.identify(
+          {user_id: 42, timestamp: 1767225600, user_hash: "abc123", email: "ada@example.com", name: "Ada"}
+        );
         ChatAssist.on("ready", () => window.__events.push("ready"));
         ChatAssist.on("open", () => window.__events.push("open"));
         ChatAssist.on("close", () => window.__events.push("close"));
@@ -418,6 +420,7 @@ def test_the_page_api_queues_calls_made_before_the_script_and_reports_events(pag
     expect(widget.locator("textarea.input")).to_be_focused()
     assert chat.sent_eventually("hello")[0]["identity"] == {
         "user_id": "42",
+        "timestamp": 1767225600,
         "user_hash": "abc123",
         "email": "ada@example.com",
         "name": "Ada",

@@ -18,8 +18,15 @@ from conversations.services import conversation_start, message_receive
 pytestmark = pytest.mark.django_db
 
 
-def user_hash(workspace, user_id: str) -> str:
-    return hmac.new(workspace.identity_secret.encode(), user_id.encode(), hashlib.sha256).hexdigest()
+def user_hash(workspace, user_id: str, timestamp: int) -> str:
+    payload = f"{user_id}:{timestamp}".encode()
+    return hmac.new(workspace.identity_secret.encode(), payload, hashlib.sha256).hexdigest()
+
+
+def signed(workspace, user_id: str, *, signed_as: str | None = None) -> dict:
+    """What a company's backend sends: the user id, when it signed, and the signature."""
+    now = int(time.time())
+    return {"user_id": user_id, "timestamp": now, "user_hash": user_hash(workspace, signed_as or user_id, now)}
 
 
 def token(workspace, *, sub="user-42", expires_in=600, secret=None, algorithm="HS256", **claims) -> str:
@@ -30,7 +37,7 @@ def token(workspace, *, sub="user-42", expires_in=600, secret=None, algorithm="H
 def test_hmac_identity_binds_the_verified_contact(workspace):
     visitor = identity.visitor_open(
         workspace=workspace,
-        identity={"user_id": "user-42", "user_hash": user_hash(workspace, "user-42"), "name": "Ada"},
+        identity={**signed(workspace, "user-42"), "name": "Ada"},
     )
     assert visitor.verified
     assert (visitor.contact.external_id, visitor.contact.name) == ("user-42", "Ada")
@@ -45,9 +52,9 @@ def test_jwt_identity_binds_the_verified_contact(workspace):
     ("make_identity", "code"),
     [
         (lambda w: {"user_id": "user-42", "user_hash": "0" * 64}, "identity_invalid"),
-        (lambda w: {"user_id": "user-42", "user_hash": user_hash(w, "user-43")}, "identity_invalid"),
+        (lambda w: signed(w, "user-42", signed_as="user-43"), "identity_invalid"),
         (lambda w: {"user_id": "user-42"}, "identity_invalid"),
-        (lambda w: {"user_hash": user_hash(w, "user-42")}, "identity_invalid"),
+        (lambda w: {"user_hash": signed(w, "user-42")["user_hash"]}, "identity_invalid"),
         (lambda w: {"user_id": ["user-42"], "user_hash": "x"}, "identity_invalid"),
         (lambda w: {"token": token(w, secret="whsec_not-the-workspace-secret")}, "identity_invalid"),
         (lambda w: {"token": token(w, expires_in=-120)}, "identity_expired"),
@@ -68,15 +75,11 @@ def test_forged_missing_and_expired_identities_are_refused(workspace, make_ident
 
 def test_another_workspaces_secret_does_not_verify_here(workspace, other_workspace):
     with pytest.raises(IdentityError):
-        identity.visitor_open(
-            workspace=workspace, identity={"user_id": "user-42", "user_hash": user_hash(other_workspace, "user-42")}
-        )
+        identity.visitor_open(workspace=workspace, identity=signed(other_workspace, "user-42"))
 
 
 def test_an_unverified_visitor_never_reaches_a_verified_contacts_history(workspace):
-    verified = identity.visitor_open(
-        workspace=workspace, identity={"user_id": "user-42", "user_hash": user_hash(workspace, "user-42")}
-    )
+    verified = identity.visitor_open(workspace=workspace, identity=signed(workspace, "user-42"))
     conversation = conversation_start(workspace=workspace, contact=verified.contact)
     message_receive(conversation=conversation, text="my invoice for account 42")
     # Claiming the user id, or the e-mail, without a signature binds nothing.
@@ -97,7 +100,7 @@ def test_an_anonymous_visitors_conversations_follow_them_when_they_sign_in(works
     signed_in = identity.visitor_open(
         workspace=workspace,
         token=anonymous.token(),
-        identity={"user_id": "user-7", "user_hash": user_hash(workspace, "user-7")},
+        identity=signed(workspace, "user-7"),
     )
     conversation.refresh_from_db()
     assert conversation.contact_id == signed_in.contact.pk
@@ -113,7 +116,8 @@ def test_an_anonymous_visitors_conversations_follow_them_when_they_sign_in(works
         ("https://evil.example.net", False),
         ("https://shop.example.com.evil.net", False),
         ("null", False),
-        ("http://localhost:8000", True),  # ChatAssist's own host (the /demo/ page)
+        ("http://testserver", True),  # ChatAssist's own origin, PUBLIC_URL (the /demo/ page)
+        ("http://localhost:8000", False),  # our host name, but not PUBLIC_URL
         (None, True),  # not a browser: the origin check cannot apply
     ],
 )

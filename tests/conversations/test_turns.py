@@ -63,7 +63,8 @@ def test_the_model_receives_the_conversation_so_far(conversation, help_centre, a
     joined = "\n".join(texts)
     assert "How do I get alerts in Slack?" in joined
     assert "Slack alerts are under Integrations [1]." in joined
-    assert texts[-1] == "Is that on every plan?"
+    # The new message comes last, in its own block after the conversation so far.
+    assert texts[-1].split("<<<CUSTOMER MESSAGE ", 1)[1].split("\n")[1] == "Is that on every plan?"
 
 
 def test_a_reply_cut_mid_stream_is_kept_partial_and_the_fallback_answers_in_a_new_message(

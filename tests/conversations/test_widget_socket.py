@@ -56,7 +56,7 @@ def test_unknown_keys_and_foreign_origins_are_closed_with_a_reason(shop, key, or
 
 def test_chatassist_own_host_may_embed_the_widget(shop):
     async def scenario():
-        communicator = await widget_connect(shop, origin="http://localhost:8000")
+        communicator = await widget_connect(shop, origin="http://testserver")  # PUBLIC_URL
         ready = await widget_hello(communicator)
         assert ready["visitor_token"]
         await communicator.disconnect()

@@ -4,6 +4,7 @@ default rules, and console sockets for members."""
 
 import hashlib
 import hmac
+import time
 
 import pytest
 from channels.testing import WebsocketCommunicator
@@ -26,8 +27,10 @@ def shop(workspace):
 
 
 def identity(workspace, user_id: str = CUSTOMER_ID) -> dict:
-    user_hash = hmac.new(workspace.identity_secret.encode(), user_id.encode(), hashlib.sha256).hexdigest()
-    return {"user_id": user_id, "user_hash": user_hash}
+    timestamp = int(time.time())
+    payload = f"{user_id}:{timestamp}".encode()
+    user_hash = hmac.new(workspace.identity_secret.encode(), payload, hashlib.sha256).hexdigest()
+    return {"user_id": user_id, "timestamp": timestamp, "user_hash": user_hash}
 
 
 def customer_conversation(workspace, *, text: str = "Where is my invoice?", name: str = "Ada Customer"):

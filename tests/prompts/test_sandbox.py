@@ -82,11 +82,11 @@ def test_sandbox_sends_the_draft_and_the_passages_to_the_provider(
     sent = anthropic_on_vendor_server.requests_to(MESSAGES)[0].body
     system = sent["system"] if isinstance(sent["system"], str) else " ".join(block["text"] for block in sent["system"])
     assert DRAFT_SYSTEM_PROMPT in system
-    assert "[1] API keys" in system
-    assert sent["messages"][-1]["content"] in (
-        "How do I rotate an API key?",
-        [{"type": "text", "text": "How do I rotate an API key?"}],
-    )
+    last = sent["messages"][-1]["content"]
+    last = last if isinstance(last, str) else " ".join(block["text"] for block in last)
+    # The passages are data in the customer's turn, not instructions in the system prompt.
+    assert "[1] API keys" in last and "[1] API keys" not in system
+    assert "\nHow do I rotate an API key?\n<<<END CUSTOMER MESSAGE " in last
     done = events[-1][1]
     assert done["provider"] == "anthropic"
     assert "⟦" not in done["text"]
