@@ -1,0 +1,175 @@
+"""The API answers as its OpenAPI schema says (issue 12, item 12).
+
+A schemathesis run found 28 status codes the schema did not list, 5 invalid inputs accepted
+(``page_size=null``, ``format=``, ``topic: 0``, …) and 3 valid ones refused (a PATCH without
+``role``, unknown fields, NUL in a search); a deleted invitation could still be read. Here a
+bounded, seeded schemathesis run with every check goes through the whole API in-process,
+against a workspace with real data, and every error each endpoint really returns is checked
+against the responses its schema documents."""
+
+import pytest
+import schemathesis
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+from django.test import Client
+from django.urls import reverse
+from hypothesis import HealthCheck, settings
+from schemathesis.config import SchemathesisConfig
+
+from accounts.models import ApiKey, Role, hash_token
+from tests.conftest import bearer
+from tests.factories import make_conversation, make_invitation, make_member, make_message
+
+SEED = 12
+# Per operation: the coverage phase's fixed cases, then this many generated ones; about 300
+# cases (and 800 requests with the checks' own probes) in all.
+FUZZ_EXAMPLES = 8
+# The schema is loaded when the module is (schemathesis makes one test per operation from it),
+# before any fixture: so the key the fixture stores is known in advance.
+API_KEY_PREFIX = "ca_5c4e3a00"
+API_KEY = f"{API_KEY_PREFIX}_schema-conformance-run-key"
+
+
+@pytest.fixture
+def api_key(workspace):
+    """An admin key of a workspace with two members, a conversation and an invitation."""
+    make_member(workspace=workspace, role=Role.ADMIN)
+    make_member(workspace=workspace, role=Role.AGENT)
+    conversation = make_conversation(workspace=workspace)
+    make_message(conversation=conversation, text="Where is my invoice?")
+    make_invitation(workspace=workspace)
+    return ApiKey.objects.create(
+        workspace=workspace,
+        name="Schemathesis",
+        role=Role.ADMIN,
+        prefix=API_KEY_PREFIX,
+        secret_hash=hash_token(API_KEY),
+        last_four=API_KEY[-4:],
+    )
+
+
+def app_in_the_test_transaction():
+    """The WSGI app as served, except that it keeps the test's database connection open: Django
+    closes connections around each request, which would end the test's transaction (Django's
+    test Client does the same)."""
+    handler = WSGIHandler()
+
+    def app(environ, start_response):
+        request_started.disconnect(close_old_connections)
+        request_finished.disconnect(close_old_connections)
+        try:
+            response = handler(environ, start_response)
+            try:
+                return [b"".join(response)]
+            finally:
+                response.close()
+        finally:
+            request_started.connect(close_old_connections)
+            request_finished.connect(close_old_connections)
+
+    return app
+
+
+schema = schemathesis.openapi.from_wsgi(
+    "/api/schema/",
+    app_in_the_test_transaction(),
+    config=SchemathesisConfig.from_dict(
+        {
+            "seed": SEED,
+            "headers": {"Authorization": f"Bearer {API_KEY}"},
+            "checks": {"enabled": True},
+            "generation": {"max-examples": FUZZ_EXAMPLES, "deterministic": True, "database": "none"},
+        }
+    ),
+)
+
+
+@schema.parametrize()
+@settings(suppress_health_check=list(HealthCheck))
+def test_every_operation_answers_as_its_schema_says(case, api_key):
+    case.call_and_validate()
+
+
+def test_a_revoked_invitation_is_gone_from_the_api(api_key):
+    """Deleting is revoking; the invitation was still readable (as "revoked") afterwards."""
+    client = Client(**bearer(API_KEY))
+    created = client.post(
+        "/api/v1/invitations/", {"email": "new@example.com", "role": "agent"}, content_type="application/json"
+    )
+    path = f"/api/v1/invitations/{created.json()['id']}/"
+    assert client.delete(path).status_code == 204
+    read = client.get(path)
+    assert (read.status_code, read.json()["code"]) == (404, "not_found")
+    assert client.delete(path).status_code == 404
+
+
+def _documented(operation: dict, status: int) -> bool:
+    response = operation["responses"].get(str(status))
+    if response is None:
+        return False
+    return status < 400 or response["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+
+
+def _probes(path: str, method: str, operation: dict, keys: dict[str, str]):
+    """Requests that each end in an error this operation can really return."""
+    has_body = "requestBody" in operation
+    query = {parameter["name"] for parameter in operation.get("parameters", []) if parameter["in"] == "query"}
+    yield "no key", {}, {}
+    yield "a key that is not valid", {}, bearer(f"{API_KEY_PREFIX}_{'x' * 30}")
+    for role in ("viewer", "agent"):
+        yield f"a {role} key", {}, bearer(keys[role])
+    yield "an Accept header asking for XML", {}, {**bearer(API_KEY), "HTTP_ACCEPT": "application/xml"}
+    if "{" in path:
+        yield "an id of nothing", {"id": 999_999}, bearer(API_KEY)
+    if "page" in query:
+        yield "page 0", {"query": "page=0"}, bearer(API_KEY)
+        yield "a page past the last", {"query": "page=999"}, bearer(API_KEY)
+        yield "page_size=null", {"query": "page_size=null"}, bearer(API_KEY)
+    for name in query - {"page", "page_size"}:
+        yield f"{name} blank", {"query": f"{name}="}, bearer(API_KEY)
+    if has_body:
+        yield "a body that is a list", {"body": "[]"}, bearer(API_KEY)
+        yield "a body that is not JSON", {"body": "role=agent", "content_type": "text/plain"}, bearer(API_KEY)
+        yield "a body of nothing", {"body": "{}"}, bearer(API_KEY)
+
+
+def test_each_error_an_endpoint_returns_is_in_its_schema(workspace, api_key, api_key_for_role):
+    client = Client()
+    documents = client.get(reverse("api_schema"), HTTP_ACCEPT="application/json").json()["paths"]
+    # Domain refusals: the last admin cannot leave, an existing member cannot be invited.
+    admin = workspace.memberships.get(role=Role.ADMIN)
+    specific = [
+        ("patch", "/api/v1/members/{member_id}/", admin.pk, '{"role": "agent"}', 409),
+        ("delete", "/api/v1/members/{member_id}/", admin.pk, None, 409),
+        ("post", "/api/v1/invitations/", None, f'{{"email": "{admin.user.email}", "role": "agent"}}', 409),
+    ]
+    keys = {role: api_key_for_role(role) for role in ("viewer", "agent")}
+    ids = {"conversation_id": workspace.conversations.get().pk, "member_id": admin.pk}
+    ids["invitation_id"] = workspace.invitations.get().pk
+    seen = set()
+    undocumented = []
+    for path, operations in documents.items():
+        for method, operation in operations.items():
+            for name, how, headers in _probes(path, method, operation, keys):
+                url = path.format(**{key: how.get("id", value) for key, value in ids.items()})
+                url += f"?{how['query']}" if "query" in how else ""
+                response = getattr(client, method)(
+                    url, how.get("body"), content_type=how.get("content_type", "application/json"), **headers
+                )
+                seen.add(response.status_code)
+                if response.status_code >= 400:
+                    assert {"code", "detail"} <= set(response.json()), (method, url, name)
+                if not _documented(operation, response.status_code):
+                    undocumented.append(f"{method.upper()} {path} with {name}: {response.status_code}")
+    for method, path, member_id, body, status in specific:
+        response = getattr(client, method)(
+            path.format(member_id=member_id), body, content_type="application/json", **bearer(API_KEY)
+        )
+        assert response.status_code == status, response.content
+        seen.add(status)
+        if not _documented(documents[path][method], status):
+            undocumented.append(f"{method.upper()} {path}: {status}")
+    assert undocumented == []
+    # The probes did reach each kind of error.
+    assert {400, 401, 403, 404, 406, 409, 415} <= seen
