@@ -30,6 +30,8 @@ ERROR_SCHEMA = {
             "additionalProperties": True,
             "description": "With `invalid` only: the messages for each field of the request.",
         },
+        "client_id": {"type": "string", "description": "Chat: the client id of the message refused."},
+        "retry_after": {"type": "number", "description": "Chat, with `rate_limited`: seconds to wait."},
     },
     "required": ["code", "detail"],
 }

