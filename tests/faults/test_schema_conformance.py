@@ -7,6 +7,8 @@ bounded, seeded schemathesis run with every check goes through the whole API in-
 against a workspace with real data, and every error each endpoint really returns is checked
 against the responses its schema documents."""
 
+import re
+
 import pytest
 import schemathesis
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -81,7 +83,9 @@ schema = schemathesis.openapi.from_wsgi(
             "seed": SEED,
             "headers": {"Authorization": f"Bearer {API_KEY}"},
             "checks": {"enabled": True},
-            "generation": {"max-examples": FUZZ_EXAMPLES, "deterministic": True, "database": "none"},
+            # Valid and invalid data both (the CLI's default; pytest's is valid data only).
+            "generation": {"mode": "all", "max-examples": FUZZ_EXAMPLES, "deterministic": True, "database": "none"},
+            "phases": {"examples": {"enabled": True}, "coverage": {"enabled": True}, "fuzzing": {"enabled": True}},
         }
     ),
 )
@@ -107,6 +111,36 @@ def test_a_revoked_invitation_is_gone_from_the_api(api_key):
     read = client.get(path)
     assert (read.status_code, read.json()["code"]) == (404, "not_found")
     assert client.delete(path).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("get", "/api/v1/members/?page_size=null", None),
+        ("get", "/api/v1/invitations/?page=0", None),
+        ("get", "/api/v1/conversations/?status=", None),
+        ("get", "/api/v1/conversations/{conversation_id}/export/?format=", None),
+        ("patch", "/api/v1/conversations/{conversation_id}/", '{"topic": 0}'),
+        ("patch", "/api/v1/conversations/{conversation_id}/", '{"priority": "3"}'),
+    ],
+)
+def test_invalid_inputs_the_first_run_found_accepted_are_refused(api_key, method, path, body):
+    """Each was answered 200 (page 1 of the default size, the Markdown export, "0" as a topic)."""
+    url = path.format(conversation_id=api_key.workspace.conversations.get().pk)
+    response = getattr(Client(), method)(url, body, content_type="application/json", **bearer(API_KEY))
+    assert (response.status_code, response.json()["code"]) == (400, "invalid")
+
+
+def test_valid_inputs_the_first_run_found_refused_are_described_as_the_api_takes_them(client, db):
+    """A role change without a role, a triage field the API does not know, NUL in a search:
+    the schema called each valid, the API refused it. The schema now says what the API takes."""
+    document = client.get(reverse("api_schema"), HTTP_ACCEPT="application/json").json()
+    components = document["components"]["schemas"]
+    assert components["MemberRoleChange"]["required"] == ["role"]
+    assert components["ConversationTriage"]["additionalProperties"] is False
+    search = next(p for p in document["paths"]["/api/v1/conversations/"]["get"]["parameters"] if p["name"] == "q")
+    assert re.fullmatch(search["schema"]["pattern"].strip("^$"), "refund\x00") is None
+    assert re.fullmatch(search["schema"]["pattern"].strip("^$"), "refund policy")
 
 
 def _documented(operation: dict, status: int) -> bool:
