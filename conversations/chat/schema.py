@@ -65,7 +65,9 @@ def _frame(kind: str, *, optional: tuple[str, ...] = (), **fields) -> dict:
     properties = {"type": {"type": "string", "enum": [kind]}}
     if kind != "ping":
         properties["conversation_id"] = INTEGER_ID
-    properties.update(fields)
+    properties.update(
+        {name: {**schema, "nullable": True} if name in optional else schema for name, schema in fields.items()}
+    )
     return {
         "type": "object",
         "title": kind,
@@ -89,19 +91,25 @@ SCHEMAS = {
     "ChatHello": {
         "type": "object",
         "properties": {
-            "visitor_token": {"type": "string", "maxLength": 500, "description": "The token of an earlier visit."},
+            "visitor_token": {
+                "type": "string",
+                "maxLength": 500,
+                "nullable": True,
+                "description": "The token of an earlier visit.",
+            },
             "identity": {
                 "type": "object",
+                "nullable": True,
                 "description": "Identity verification: the user's id signed by your backend (docs/widget.md).",
             },
-            "name": {"type": "string", "maxLength": 200},
-            "email": {"type": "string", "maxLength": 254},
-            "locale": {"type": "string", "maxLength": 20},
+            "name": {"type": "string", "maxLength": 200, "nullable": True},
+            "email": {"type": "string", "maxLength": 254, "nullable": True},
+            "locale": {"type": "string", "maxLength": 20, "nullable": True},
         },
     },
     "ChatMessageSend": {
         "type": "object",
-        "required": ["client_id", "text"],
+        "required": ["client_id", "text", "contact"],
         "properties": {
             "client_id": {
                 "type": "string",
@@ -114,16 +122,22 @@ SCHEMAS = {
                 "pattern": NO_NUL_NOT_BLANK,
                 "description": "Blank only in a message of attachments.",
             },
-            "conversation_id": {**INTEGER_ID, "description": "None starts a new conversation."},
-            "attachment_ids": {"type": "array", "maxItems": MAX_ATTACHMENTS_PER_MESSAGE, "items": INTEGER_ID},
+            "conversation_id": {**INTEGER_ID, "nullable": True, "description": "None starts a new conversation."},
+            "attachment_ids": {
+                "type": "array",
+                "nullable": True,
+                "maxItems": MAX_ATTACHMENTS_PER_MESSAGE,
+                "items": INTEGER_ID,
+            },
             "contact": {
                 "type": "object",
-                "description": "With an API key (required then): your user, trusted as verified.",
+                "description": "Your user, trusted as verified: required with an API key. A widget's "
+                "visitor is known from its token, and this is ignored.",
                 "required": ["external_id"],
                 "properties": {
                     "external_id": {"type": "string", "maxLength": 255, "pattern": NO_NUL_NOT_BLANK},
-                    "email": {"type": "string"},
-                    "name": {"type": "string"},
+                    "email": {"description": "Kept if a string."},
+                    "name": {"description": "Kept if a string."},
                 },
             },
         },
@@ -157,7 +171,7 @@ def _operation(
     *,
     ok: dict,
     errors: tuple[int, ...],
-    security=(WIDGET,),
+    security=(API_KEY, WIDGET),
     body=None,
     body_required=True,
     **extra,
