@@ -3,9 +3,9 @@
 A schemathesis run found 28 status codes the schema did not list, 5 invalid inputs accepted
 (``page_size=null``, ``format=``, ``topic: 0``, …) and 3 valid ones refused (a PATCH without
 ``role``, unknown fields, NUL in a search); a deleted invitation could still be read. Here a
-bounded, seeded schemathesis run with every check goes through the whole API in-process,
-against a workspace with real data, and every error each endpoint really returns is checked
-against the responses its schema documents."""
+bounded, seeded schemathesis run with every check goes through the REST API in-process,
+against a workspace with real data, and every error each endpoint, REST or chat, really
+returns is checked against the responses its schema documents."""
 
 import re
 
@@ -26,8 +26,8 @@ from tests.conftest import bearer
 from tests.factories import make_contact, make_conversation, make_invitation, make_member, make_message
 
 SEED = 12
-# Per operation: the coverage phase's fixed cases, then this many generated ones; about 300
-# cases (and 800 requests with the checks' own probes) in all.
+# Per operation: the coverage phase's fixed cases, then this many generated ones; about 620
+# cases (760 requests with the checks' own probes, some seconds) in all.
 FUZZ_EXAMPLES = 8
 # The schema is loaded when the module is (schemathesis makes one test per operation from it),
 # before any fixture: so the key the fixture stores is known in advance.
