@@ -61,6 +61,8 @@ def key_can(permission_name: str, *, write_only: bool = True):
 
     class KeyCan(permissions.BasePermission):
         message = f"This API key's role does not allow this ({permission_name})."
+        # Read by the schema, which lists 403 only where this can refuse (chatassist/api_schema.py).
+        refuses_safe_methods = not write_only
 
         def has_permission(self, request, view):
             if write_only and request.method in permissions.SAFE_METHODS:

@@ -2,7 +2,7 @@
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -11,8 +11,75 @@ from accounts.errors import DomainError
 
 
 class Pagination(PageNumberPagination):
+    """Pages numbered from 1. A malformed ``page`` or ``page_size`` is a 400 (DRF would quietly
+    answer page 1 of the default size); a page past the last is a 404. A ``page_size`` over
+    the maximum gives the maximum."""
+
     page_size_query_param = "page_size"
     max_page_size = 200
+    last_page_strings = ()
+
+    def get_page_size(self, request):
+        return _query_positive_int(request, self.page_size_query_param, self.page_size, maximum=self.max_page_size)
+
+    def get_page_number(self, request, paginator):
+        return _query_positive_int(request, self.page_query_param, 1)
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {
+                "name": self.page_query_param,
+                "required": False,
+                "in": "query",
+                "description": "A page number, from 1.",
+                "schema": {"type": "integer", "minimum": 1},
+            },
+            {
+                "name": self.page_size_query_param,
+                "required": False,
+                "in": "query",
+                "description": f"Results per page ({self.page_size} unless given); more than {self.max_page_size} "
+                f"gives {self.max_page_size}.",
+                "schema": {"type": "integer", "minimum": 1},
+            },
+        ]
+
+
+def _query_positive_int(request, name: str, default: int, *, maximum: int | None = None) -> int:
+    value = request.query_params.get(name)
+    if value is None:
+        return default
+    if not (value.isascii() and value.isdigit()) or not value.strip("0"):
+        raise exceptions.ValidationError({name: ["A whole number of at least 1."]})
+    number = int(value) if len(value) < 19 else 10**18  # int() refuses thousands of digits
+    return min(number, maximum) if maximum else number
+
+
+# Fields for JSON bodies that take only the JSON type the schema names: DRF's own would
+# take 0 as the text "0", and "3" or 3.0 as the number 3.
+
+
+class StrictCharField(serializers.CharField):
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+def query_validated(serializer_class, request) -> dict:
+    """``request.query_params`` checked by ``serializer_class``. A blank value counts as given,
+    so ``?status=`` is refused like any other value not in the schema; DRF would read a blank
+    in a QueryDict as "absent" and quietly use the default."""
+    serializer = serializer_class(data=request.query_params.dict())
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
 
 
 def _first_message(detail) -> str:

@@ -365,12 +365,14 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "chatassist.api.Pagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "chatassist.api.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "chatassist.api_schema.AutoSchema",
     "UNAUTHENTICATED_USER": None,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "ChatAssist API",
-    "DESCRIPTION": "Workspace API. Authenticate with `Authorization: Bearer <workspace API key>`.",
+    "DESCRIPTION": "Workspace API: authenticate with `Authorization: Bearer <workspace API key>`. "
+    "The chat endpoints (`/api/chat…`) also take the widget's public key and visitor token. "
+    "Every error is JSON with a stable `code` and a `detail` sentence.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
@@ -378,6 +380,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # A PATCH body is described as the view validates it: a field it requires stays required.
+    "COMPONENT_SPLIT_PATCH": False,
+    # CharFields refuse "" unless allow_blank: the schema says minLength 1 for them.
+    "ENFORCE_NON_BLANK_FIELDS": True,
+    # The chat's HTTP endpoints are plain Django views: added by hand (conversations/chat/schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "conversations.chat.schema.chat_paths",
+    ],
     # Conversations and messages both have a "status": name their enums apart.
     "ENUM_NAME_OVERRIDES": {
         "ConversationStatusEnum": "conversations.models.ConversationStatus",

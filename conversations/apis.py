@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api_auth import key_can
+from chatassist.api import StrictCharField, StrictIntegerField, query_validated
 from conversations import access, export, selectors, triage
 from conversations.models import Attachment, Channel, Contact, Conversation, ConversationStatus, Message
 from conversations.selectors import ConversationFilters
@@ -97,9 +98,7 @@ class ConversationListApi(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        serializer = self.FilterSerializer(data=self.request.query_params)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+        data = query_validated(self.FilterSerializer, self.request)
         filters = ConversationFilters(search=data.pop("q", ""), **data)
         return selectors.conversations_of(workspace=self.request.workspace, filters=filters)
 
@@ -109,11 +108,11 @@ class ConversationDetailApi(APIView):
 
     @extend_schema_serializer(component_name="ConversationTriage")
     class InputSerializer(serializers.Serializer):
-        priority = serializers.IntegerField(min_value=1, max_value=5, required=False, help_text="1 is most urgent.")
-        tags = serializers.ListField(
-            child=serializers.CharField(max_length=50), max_length=triage.MAX_TAGS, required=False
-        )
-        topic = serializers.CharField(max_length=100, allow_blank=True, required=False)
+        unknown_fields_refused = True  # see validate(); the schema says so (chatassist/api_schema.py)
+
+        priority = StrictIntegerField(min_value=1, max_value=5, required=False, help_text="1 is most urgent.")
+        tags = serializers.ListField(child=StrictCharField(max_length=50), max_length=triage.MAX_TAGS, required=False)
+        topic = StrictCharField(max_length=100, allow_blank=True, required=False)
 
         def validate_tags(self, tags):
             return list(dict.fromkeys(tags))  # each tag once, in the order given
@@ -208,9 +207,8 @@ class MessageListApi(generics.ListAPIView):
 
     def get_queryset(self):
         conversation = access.conversation_for(self.request.workspace, self.kwargs["conversation_id"])
-        serializer = self.FilterSerializer(data=self.request.query_params)
-        serializer.is_valid(raise_exception=True)
-        return selectors.messages_of(conversation=conversation, after_seq=serializer.validated_data["after_seq"])
+        after_seq = query_validated(self.FilterSerializer, self.request)["after_seq"]
+        return selectors.messages_of(conversation=conversation, after_seq=after_seq)
 
 
 class FormatIsNotARenderer(DefaultContentNegotiation):
@@ -235,6 +233,4 @@ class ConversationExportApi(APIView):
     )
     def get(self, request, conversation_id: int):
         conversation = access.conversation_for(request.workspace, conversation_id)
-        serializer = self.FilterSerializer(data=request.query_params)
-        serializer.is_valid(raise_exception=True)
-        return export.export_download(conversation, serializer.validated_data["format"])
+        return export.export_download(conversation, query_validated(self.FilterSerializer, request)["format"])

@@ -47,6 +47,8 @@ def _error_response(error: ConversationError, *, client_id: str = "") -> JsonRes
     response = JsonResponse(body, status=error.status)
     if isinstance(error, RateLimited):
         response["Retry-After"] = str(max(1, round(error.retry_after)))
+    if error.status == 405:
+        response["Allow"] = "POST, OPTIONS"  # HTTP requires it with a 405; every 405 here is "Use POST."
     return response
 
 
