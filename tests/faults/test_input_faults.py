@@ -145,6 +145,26 @@ def test_a_public_key_with_a_nul_is_refused_with_a_close_code(shop):
     run(scenario)
 
 
+def test_json_nested_deeper_than_python_recurses_gets_invalid_json(shop):
+    deep = "[" * 30_000 + "]" * 30_000  # under the 64 KiB a frame may have, far past Python's recursion limit
+
+    async def scenario():
+        communicator = await widget_connect(shop)
+        await communicator.send_to(text_data=deep)
+        assert (await receive_type(communicator, "error"))["code"] == "invalid_json"
+        await widget_hello(communicator)
+        await communicator.disconnect()
+
+    run(scenario)
+    response = Client().post(
+        "/api/chat/hello",
+        deep,
+        content_type="application/json",
+        HTTP_X_CHATASSIST_KEY=shop.public_key,
+    )
+    assert (response.status_code, response.json()["code"]) == (400, "invalid_json")
+
+
 # --- HTTP ------------------------------------------------------------------------------------------
 
 
