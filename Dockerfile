@@ -49,4 +49,4 @@ RUN useradd --system --uid 10001 --user-group --no-create-home --home-dir /nonex
 USER chatassist
 
 EXPOSE 8000
-CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "chatassist.asgi:application"]
+CMD ["python", "-m", "chatassist.web_server", "-b", "0.0.0.0", "-p", "8000", "chatassist.asgi:application"]

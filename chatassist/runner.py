@@ -19,6 +19,7 @@ from pathlib import Path
 from chatassist import embedded
 
 STOP_TIMEOUT_SECONDS = 15
+APPLICATION = "chatassist.asgi:application"
 
 
 def _log(message: str) -> None:
@@ -60,7 +61,9 @@ class Runner:
 
     def start_processes(self) -> None:
         self.spawn(
-            "web", [str(self.bin / "daphne"), "-b", self.host, "-p", str(self.port), "chatassist.asgi:application"]
+            "web",
+            # daphne, refusing an oversized WebSocket message with a close frame (web_server.py).
+            [sys.executable, "-m", "chatassist.web_server", "-b", self.host, "-p", str(self.port), APPLICATION],
         )
         self.spawn(
             "worker",

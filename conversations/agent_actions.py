@@ -120,11 +120,14 @@ def conversation_take_over(*, conversation: Conversation, user: User) -> Convers
 
 
 @transaction.atomic
-def agent_reply(*, conversation: Conversation, user: User, text: str, client_id: str = "") -> tuple[Message, bool]:
+def agent_reply(
+    *, conversation: Conversation, user: User, text: str, client_id: str = "", origin: str = ""
+) -> tuple[Message, bool]:
     """Store an agent's reply to the customer and return it with whether it is new; the same
     ``client_id`` again returns the stored reply. The first reply on an unassigned
     conversation takes it (as ``conversation_take_over``); a resolved conversation opens
-    again; a closed one, or one another agent has, refuses."""
+    again; a closed one, or one another agent has, refuses. ``origin`` is the channel of the
+    socket that sent it and answers it itself: the broadcast skips it."""
     text = message_text_clean(text)
     _client_id_check(client_id)
     _membership(conversation, user)
@@ -161,7 +164,7 @@ def agent_reply(*, conversation: Conversation, user: User, text: str, client_id:
         client_id=client_id,
     )
     Message.author.field.set_cached_value(message, user)
-    services.message_created_broadcast(message)
+    services.message_created_broadcast(message, origin=origin)
     return message, True
 
 
@@ -171,11 +174,12 @@ def note_payload(message: Message) -> dict:
 
 
 @transaction.atomic
-def note_add(*, conversation: Conversation, user: User, text: str, client_id: str = "") -> Message:
+def note_add(*, conversation: Conversation, user: User, text: str, client_id: str = "", origin: str = "") -> Message:
     """An internal note for the team, on a conversation in any state. It never reaches the
     customer (their group, resume, history, SSE: conversations/chat/session.py) nor a model,
     and takes no sequence number of its own: it sorts after the conversation's last message.
-    Its event says who wrote it, never what."""
+    Its event says who wrote it, never what. ``origin``: as for ``agent_reply``; a note has
+    no sequence number for the socket to drop a second copy by, so it must not get one."""
     text = message_text_clean(text)
     _client_id_check(client_id)
     _membership(conversation, user)
@@ -206,6 +210,7 @@ def note_add(*, conversation: Conversation, user: User, text: str, client_id: st
         conversation=locked,
         frame={"type": "note.created", "conversation_id": locked.pk, "message": note_payload(note)},
         activity_frame={"type": "note.created", "conversation_id": locked.pk},
+        origin=origin,
     )
     return note
 

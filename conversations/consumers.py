@@ -82,7 +82,7 @@ class WidgetConsumer(ChatDatabaseDispatchMixin, AsyncJsonWebsocketConsumer):
             return
         try:
             content = await self.decode_json(text_data)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: JSON nested deeper than Python goes
             await self.send_json(error_frame(FrameError("Frames must be JSON text.", code="invalid_json")))
             return
         client_id = content.get("client_id", "") if isinstance(content, dict) else ""

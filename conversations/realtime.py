@@ -48,11 +48,14 @@ def conversation_broadcast_on_commit(*, conversation, frame: dict, activity: boo
     send_on_commit(sends, order_key=conversation_group(conversation_id))
 
 
-def agents_broadcast_on_commit(*, conversation, frame: dict, activity_frame: dict | None = None) -> None:
+def agents_broadcast_on_commit(
+    *, conversation, frame: dict, activity_frame: dict | None = None, origin: str = ""
+) -> None:
     """After commit: ``frame`` to the agents watching the conversation only (never its
-    customer), in order with the conversation's other sends; and ``activity_frame``, if
-    given, to the console's lists as a ``conversation.activity`` event."""
-    sends = [(conversation_agents_group(conversation.pk), chat_message(frame), "")]
+    customer) but ``origin``, the socket that already has it, in order with the
+    conversation's other sends; and ``activity_frame``, if given, to the console's lists as a
+    ``conversation.activity`` event."""
+    sends = [(conversation_agents_group(conversation.pk), chat_message(frame, origin=origin), origin)]
     if activity_frame is not None:
         sends.append(_activity(conversation, activity_frame))
     send_on_commit(sends, order_key=conversation_group(conversation.pk))

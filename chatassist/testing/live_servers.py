@@ -67,7 +67,8 @@ def daphne_spawn(name: str, application: str, env: dict[str, str], *, host: str 
     full_env = {**os.environ, "PUBLIC_URL": f"http://{host}:{port}", **env}
     log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - closed by LiveServer.close
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), application],
+        # daphne as production runs it (chatassist/web_server.py).
+        [sys.executable, "-m", "chatassist.web_server", "-b", "127.0.0.1", "-p", str(port), application],
         cwd=embedded.PROJECT_ROOT,
         env=full_env,
         stdout=log,

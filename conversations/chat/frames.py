@@ -5,6 +5,7 @@ the protocol's code and a sentence; the socket stays open and answers with ``err
 
 from dataclasses import dataclass
 
+from chatassist.storable_text import unstorable_field
 from conversations.errors import ConversationError
 from conversations.services import CLIENT_ID, MAX_CSAT_COMMENT
 
@@ -130,9 +131,29 @@ PARSERS = {
 }
 
 
+def unstorable_text_refuse(content) -> None:
+    """Every string of a frame or HTTP body, once, before any field is read: NUL and half a
+    surrogate pair cannot be stored (chatassist/storable_text.py). Refused rather than
+    cleaned, whatever the field: the customer learns their message was not sent, and a name
+    or an id is never silently changed into another."""
+    field = unstorable_field(content)
+    if field == "text":
+        raise FrameError(
+            "This message contains a character that cannot be sent (half of an emoji, or a NUL). "
+            "Remove it and send the message again.",
+            code="invalid_text",
+        )
+    if field is not None:
+        raise FrameError(
+            f"“{field}” contains a character that cannot be stored: a NUL, or half of an emoji (a lone surrogate).",
+            code="invalid_text",
+        )
+
+
 def frame_parse(content) -> Frame:
     if not isinstance(content, dict):
         raise FrameError("A frame is a JSON object with a “type”.")
+    unstorable_text_refuse(content)
     kind = content.get("type")
     parser = PARSERS.get(kind) if isinstance(kind, str) else None
     if parser is None:

@@ -21,7 +21,13 @@ from chatassist.client_ip import client_ip_for_request
 from chatassist.db_threads import run_db
 from conversations.attachments import attachment_upload
 from conversations.chat import identity, limits
-from conversations.chat.frames import MAX_FRAME_BYTES, FrameError, error_frame, frame_parse
+from conversations.chat.frames import (
+    MAX_FRAME_BYTES,
+    FrameError,
+    error_frame,
+    frame_parse,
+    unstorable_text_refuse,
+)
 from conversations.chat.limits import RateLimited
 from conversations.chat.payloads import ATTACHMENT_URL_SALT, attachment_payload, message_payload
 from conversations.chat.replies import reply_start
@@ -107,7 +113,7 @@ def _json_body(request: HttpRequest) -> dict:
         raise FrameError("The body is larger than 64 KiB.", code="frame_too_large", status=413)
     try:
         content = json.loads(request.body or b"{}")
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:  # RecursionError: nested deeper than Python goes
         raise FrameError("The body must be JSON.", code="invalid_json") from error
     if not isinstance(content, dict):
         raise FrameError("The body must be a JSON object.")
@@ -301,7 +307,7 @@ async def messages(request: HttpRequest, conversation_id: int):
 
 
 def _after_seq(value: str) -> int:
-    if not value.isdigit() or len(value) > 10:
+    if not (value.isascii() and value.isdigit()) or len(value) > 10:  # "²".isdigit() is True
         raise FrameError("“after_seq” must be a whole number of at least 0.", code="invalid_after_seq")
     return int(value)
 
@@ -377,6 +383,17 @@ async def attachments(request: HttpRequest):
     if request.method != "POST":
         raise ChatHttpError("Use POST.", code="method_not_allowed", status=405)
     session = await run_db(_session, request)
+    if session.channel == Channel.API:
+        # A company's backend names its user, as “contact” does in POST /api/chat: the upload
+        # is that contact's, and only a message for that contact can carry it.
+        external_id = request.POST.get("external_id")
+        if not external_id:
+            raise ChatHttpError(
+                "With an API key, name the contact: the form field “external_id” is your user's id.",
+                code="invalid_contact",
+            )
+        unstorable_text_refuse({"external_id": external_id})
+        await run_db(_contact_from_body, session, {"contact": {"external_id": external_id}})
     upload = request.FILES.get("file")
     if upload is None:
         raise ChatHttpError("Send the file as multipart form data in the field “file”.", code="file_required")

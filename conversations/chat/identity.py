@@ -8,6 +8,7 @@ visitor can never read a verified contact's history."""
 
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -37,8 +38,12 @@ class IdentityError(ConversationError):
     status = 401
 
 
+PUBLIC_KEY = re.compile(r"pk_[A-Za-z0-9_-]{1,37}")
+
+
 def workspace_for_public_key(key: str) -> Workspace | None:
-    if not isinstance(key, str) or not key.startswith("pk_") or len(key) > 40:
+    # Only what generate_public_key can make reaches the query (a NUL would fail it).
+    if not isinstance(key, str) or not PUBLIC_KEY.fullmatch(key):
         return None
     return Workspace.objects.filter(public_key=key).first()
 
@@ -112,7 +117,8 @@ def identity_verify(*, workspace: Workspace, identity) -> Identity:
         user_id = str(user_id)
     if not isinstance(user_id, str) or not user_id.strip() or len(user_id) > MAX_USER_ID:
         raise IdentityError("The identity needs a user_id (a string of at most 255 characters).")
-    if not isinstance(user_hash, str) or not user_hash:
+    # compare_digest refuses non-ASCII strings with a TypeError; a hex digest never has any.
+    if not isinstance(user_hash, str) or not user_hash or not user_hash.isascii():
         raise IdentityError("The identity needs a user_hash: HMAC-SHA256 of the user id with the identity secret.")
     expected = hmac.new(secret.encode(), _signed_payload(user_id, identity).encode(), hashlib.sha256).hexdigest()
     if not hmac.compare_digest(expected, user_hash.strip().lower()):

@@ -88,7 +88,9 @@ class ChatSession:
     def trusted_contact(self, *, external_id: str, email: str = "", name: str = "") -> None:
         """A company's backend (API key) names its user: trusted, like a verified identity."""
         if not isinstance(external_id, str) or not external_id.strip() or len(external_id) > 255:
-            raise ConversationError("“contact.external_id” is required: your user's id, as a string.")
+            raise ConversationError(
+                "“contact.external_id” is required: your user's id, as a string.", code="invalid_contact"
+            )
         with transaction.atomic():
             contact, _ = Contact.objects.select_for_update().get_or_create(
                 workspace=self.workspace, external_id=external_id.strip()

@@ -27,7 +27,7 @@ from chatassist.consumer_dispatch import ChatDatabaseDispatchMixin
 from chatassist.db_threads import run_db
 from chatassist.fanout import group_send_to_others
 from conversations import agent_actions
-from conversations.chat.frames import MAX_FRAME_BYTES
+from conversations.chat.frames import MAX_FRAME_BYTES, unstorable_text_refuse
 from conversations.chat.payloads import message_payload
 from conversations.models import Conversation
 from conversations.realtime import chat_message, conversation_agents_group, conversation_group
@@ -108,7 +108,7 @@ class ConversationMonitorConsumer(ChatDatabaseDispatchMixin, AsyncJsonWebsocketC
             return
         try:
             content = await self.decode_json(text_data)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: JSON nested deeper than Python goes
             await self.send_json(_error("invalid_json", "Frames must be JSON text."))
             return
         kind = content.get("type") if isinstance(content, dict) else None
@@ -125,6 +125,7 @@ class ConversationMonitorConsumer(ChatDatabaseDispatchMixin, AsyncJsonWebsocketC
         client_id = content.get("client_id")
         client_id = client_id if isinstance(client_id, str) and len(client_id) <= 64 else ""
         try:
+            unstorable_text_refuse(content)
             await handler(content, client_id)
         except DomainError as error:
             await self.send_json(_error(error.code, error.message, client_id=client_id))
@@ -156,6 +157,7 @@ class ConversationMonitorConsumer(ChatDatabaseDispatchMixin, AsyncJsonWebsocketC
             user=self.user,
             text=self._text(content),
             client_id=client_id,
+            origin=self.channel_name,  # this socket gets it below; the group's copy is skipped
         )
         payload = await run_db(message_payload, message)
         await self.send_json({"type": "message.created", "conversation_id": self.conversation.pk, "message": payload})
@@ -167,6 +169,7 @@ class ConversationMonitorConsumer(ChatDatabaseDispatchMixin, AsyncJsonWebsocketC
             user=self.user,
             text=self._text(content),
             client_id=client_id,
+            origin=self.channel_name,  # this socket gets it below; the group's copy is skipped
         )
         payload = await run_db(agent_actions.note_payload, note)
         await self.send_json({"type": "note.created", "conversation_id": self.conversation.pk, "message": payload})

@@ -714,6 +714,15 @@
     transport.close();
     transport = null;
     state.ready = false;
+    // A message whose sending keeps costing the connection (a server that fails on it) is set
+    // aside as not sent after three tries, so that the messages behind it go out; the count
+    // survives a reload with the outbox.
+    const stuck = wasReady && state.inFlight && outboxItem(state.inFlight);
+    if (stuck) {
+      stuck.drops = (stuck.drops || 0) + 1;
+      if (stuck.drops >= 3) setAside(stuck, "");
+      else saveOutbox();
+    }
     state.inFlight = null;
     // Streams die with their connection; the stored replies come back with the resume.
     for (const conv of state.conversations.values()) {
@@ -939,11 +948,17 @@
       item.not_before = Date.now() + (frame.retry_after || 5) * 1000;
       saveOutbox();
     } else {
-      removeFromOutbox(item.client_id);
-      state.failed.set(item.client_id, { item: item, detail: frame.detail });
+      setAside(item, frame.detail);
     }
     renderPending(item);
     flush();
+  }
+
+  // Refused: shown as not sent, with the reason; the outbox goes on with the next message.
+  function setAside(item, detail) {
+    removeFromOutbox(item.client_id);
+    state.failed.set(item.client_id, { item: item, detail: detail });
+    renderPending(item);
   }
 
   async function fillGap(conv) {
@@ -1146,7 +1161,7 @@
     if (failure) {
       row.classList.add("failed");
       receipt.append(
-        el("span", { class: "error", text: t("failed") + " \u00b7 " + (failure.detail || "") }),
+        el("span", { class: "error", text: t("failed") + (failure.detail ? " \u00b7 " + failure.detail : "") }),
         el("button", { class: "link retry", type: "button", text: t("retry"), onclick: () => retry(item.client_id) }),
       );
     } else {
@@ -1160,6 +1175,7 @@
     const failure = state.failed.get(id);
     if (!failure) return;
     state.failed.delete(id);
+    failure.item.drops = 0;
     state.outbox.push(failure.item);
     saveOutbox();
     renderPending(failure.item);
