@@ -8,6 +8,7 @@ emoji) is refused where frames and bodies are parsed, with ``invalid_text``."""
 import hashlib
 import hmac
 import json
+import time
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -101,12 +102,13 @@ def test_nul_or_lone_surrogate_in_the_visitors_name_or_email_gets_an_error_frame
 
 @pytest.mark.parametrize("bad", ["\x00", HALF_AN_EMOJI])
 def test_nul_or_lone_surrogate_in_a_verified_identity_gets_an_error_frame(shop, bad):
-    user_id = f"user{bad}42"
-    user_hash = hmac.new(shop.identity_secret.encode(), user_id.encode("utf-8", "surrogatepass"), hashlib.sha256)
+    user_id, timestamp = f"user{bad}42", int(time.time())
+    signed = f"{user_id}:{timestamp}".encode("utf-8", "surrogatepass")
+    user_hash = hmac.new(shop.identity_secret.encode(), signed, hashlib.sha256)
 
     async def scenario():
         communicator = await widget_connect(shop)
-        identity = {"user_id": user_id, "user_hash": user_hash.hexdigest(), "name": f"Ada{bad}"}
+        identity = {"user_id": user_id, "timestamp": timestamp, "user_hash": user_hash.hexdigest(), "name": f"Ada{bad}"}
         await send_raw(communicator, {"type": "hello", "identity": identity})
         error = await receive_type(communicator, "error", "ready")
         assert (error["type"], error["code"]) == ("error", "invalid_text")

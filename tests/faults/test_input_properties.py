@@ -7,8 +7,6 @@ Bounded and seeded (``derandomize``): a few hundred examples, seconds, the same 
 The conversation used is an agent's, so the AI never answers: the point is the input's path
 to the database, not the model."""
 
-import hashlib
-import hmac
 import json
 import re
 
@@ -23,7 +21,7 @@ from conversations import agent_actions
 from tests.conftest import bearer
 from tests.conversations.widget_client import ORIGIN, widget_connect
 from tests.factories import make_api_key, make_member
-from tests.monitor.conftest import CUSTOMER_ID, customer_conversation
+from tests.monitor.conftest import CUSTOMER_ID, customer_conversation, identity
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -47,15 +45,20 @@ ERROR_CODE = re.compile(r"[a-z_]{3,40}")
 SERVER_FRAMES = {"ready", "message.created", "conversation.updated", "typing", "status", "error", "pong"}
 
 
-def identity_of(workspace, user_id: str = CUSTOMER_ID) -> dict:
-    user_hash = hmac.new(workspace.identity_secret.encode(), user_id.encode(), hashlib.sha256).hexdigest()
-    return {"user_id": user_id, "user_hash": user_hash}
-
-
 @pytest.fixture
 def agents_conversation(workspace, settings):
     """The verified customer's conversation, taken over by an agent: the AI stays quiet."""
-    settings.CHAT_MESSAGES_PER_MINUTE = 0  # hundreds of messages a minute, on purpose
+    # Hundreds of hellos, messages and frames a minute from one address, on purpose: every
+    # rate limit off (tests/faults/test_limits_faults.py is where the limits are tested).
+    for name in (
+        "CHAT_MESSAGES_PER_MINUTE",
+        "CHAT_MESSAGES_PER_MINUTE_PER_IP",
+        "CHAT_MESSAGES_PER_MINUTE_PER_WORKSPACE",
+        "CHAT_HELLOS_PER_MINUTE_PER_IP",
+        "CHAT_HELLOS_PER_MINUTE_PER_WORKSPACE",
+        "CHAT_FRAMES_PER_MINUTE",
+    ):
+        setattr(settings, name, 0)
     workspace.allowed_origins = [ORIGIN]
     workspace.save(update_fields=["allowed_origins"])
     conversation = customer_conversation(workspace)
@@ -116,7 +119,7 @@ def test_arbitrary_unicode_in_any_socket_frame_gets_an_answer_and_the_socket_sta
         communicator = await widget_connect(workspace)
         try:
             # Ready first (a hello under test may be refused, and then ping would be too).
-            await communicator.send_json_to({"type": "hello", "identity": identity_of(workspace)})
+            await communicator.send_json_to({"type": "hello", "identity": identity(workspace)})
             assert (await communicator.receive_json_from(timeout=10))["type"] == "ready"
             # json.dumps writes lone surrogates as escapes, as a browser's JSON.stringify does.
             await communicator.send_to(text_data=json.dumps(frame))
@@ -150,7 +153,7 @@ def test_arbitrary_unicode_in_any_http_body_gets_2xx_or_4xx_with_a_code(agents_c
     client = Client()
     widget = {"HTTP_X_CHATASSIST_KEY": workspace.public_key, "HTTP_ORIGIN": ORIGIN}
     token = client.post(
-        "/api/chat/hello", json.dumps({"identity": identity_of(workspace)}), content_type="application/json", **widget
+        "/api/chat/hello", json.dumps({"identity": identity(workspace)}), content_type="application/json", **widget
     ).json()["visitor_token"]
     visitor = {**widget, "HTTP_X_CHATASSIST_VISITOR": token, "HTTP_ACCEPT": "application/json"}
     contact = st.fixed_dictionaries(
@@ -195,7 +198,7 @@ def test_arbitrary_unicode_in_query_parameters_gets_2xx_or_4xx(agents_conversati
     assert config.status_code in (200, 401, 403), config.content
     token = client.post(
         "/api/chat/hello",
-        json.dumps({"identity": identity_of(workspace)}),
+        json.dumps({"identity": identity(workspace)}),
         content_type="application/json",
         HTTP_X_CHATASSIST_KEY=workspace.public_key,
     ).json()["visitor_token"]
