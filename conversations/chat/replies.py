@@ -28,7 +28,7 @@ from conversations import turn_hooks
 from conversations.models import Conversation, Message
 from conversations.realtime import chat_message, conversation_group
 from conversations.services import messages_mark_seen
-from conversations.turns import ReplyStored, stream_id_for, turn_run
+from conversations.turns import DATABASE_UNREACHABLE, ReplyStored, stream_id_for, turn_run
 
 logger = logging.getLogger(__name__)
 
@@ -225,7 +225,7 @@ class ReplyRun:
                             }
                         )
                         if self.sink is not None:
-                            await run_db(_mark_delivered, self.conversation, event.message.seq)
+                            await self._mark_delivered(event.message.seq)
                         index += 1
                         stream_id = stream_id_for(customer_seq=self.message.seq, index=index)
                         text = ""
@@ -253,6 +253,14 @@ class ReplyRun:
                 offer=self.decision.offer if self.decision is not None else None,
             )
         return stored
+
+    async def _mark_delivered(self, seq: int) -> None:
+        """A receipt, not the reply: the database failing here must not turn a delivered
+        reply into ``reply_failed``."""
+        try:
+            await run_db(_mark_delivered, self.conversation, seq)
+        except DATABASE_UNREACHABLE:
+            logger.warning("Could not mark the reply in conversation %s delivered", self.conversation.pk)
 
 
 def _mark_delivered(conversation: Conversation, seq: int) -> None:
