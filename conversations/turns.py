@@ -13,10 +13,10 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import transaction
 
 from assistant.types import CompletionResult, Delta, Interrupted, Turn
-from chatassist.db_threads import run_db
+from chatassist.db_threads import DATABASE_UNREACHABLE, run_db
 from conversations import services
 from conversations.chat.payloads import message_payload
 from conversations.models import Conversation, Message, Sender
@@ -99,11 +99,6 @@ def _reply_store(*, conversation, prompt_version, stream_id: str, result=None, *
                 prompt_version=prompt_version,
             )
     return ReplyStored(message, stream_id, message_payload(message))
-
-
-# The database's own errors when it cannot be reached (a restart, a failover, a network cut),
-# as Django raises them; anything else (a constraint, a bug) is not waited out.
-DATABASE_UNREACHABLE = (OperationalError, InterfaceError)
 
 
 async def reply_store_kept(**fields) -> ReplyStored:

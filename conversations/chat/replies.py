@@ -22,13 +22,13 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 
 from assistant.types import Delta
-from chatassist.db_threads import run_db
+from chatassist.db_threads import DATABASE_UNREACHABLE, run_db
 from chatassist.fanout import group_has_others
 from conversations import turn_hooks
 from conversations.models import Conversation, Message
 from conversations.realtime import chat_message, conversation_group
 from conversations.services import messages_mark_seen
-from conversations.turns import DATABASE_UNREACHABLE, ReplyStored, stream_id_for, turn_run
+from conversations.turns import ReplyStored, stream_id_for, turn_run
 
 logger = logging.getLogger(__name__)
 

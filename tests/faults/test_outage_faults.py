@@ -6,22 +6,27 @@ TCP proxy between the daphne process and the suite's database, Redis is a dedica
 
 import asyncio
 import json
+import urllib.error
+import urllib.request
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 import pytest
+import redis
 import websockets
 from django.conf import settings
 from django.db import connection
 
 from assistant.testing.vendor_server import MESSAGES, ScriptedResponse
 from assistant.types import CompletionResult
+from chatassist.channel_layer import RedisChannelLayer
 from conversations import services
 from conversations.models import Message, Sender
 from conversations.turns import _reply_store
 from prompts.models import ModelUsage
 from prompts.selectors import active_prompt_version
 from tests.factories import make_contact
-from tests.faults.outage_servers import TcpCut
+from tests.faults.outage_servers import DedicatedRedis, TcpCut
 from tests.live_servers import live_daphne  # noqa: F401 - the fixture
 
 pytestmark = [pytest.mark.slow]
@@ -162,3 +167,189 @@ def test_a_reply_stored_again_after_its_commit_answer_was_lost_is_stored_once(wo
         (2, Sender.AI),
     ]
     assert ModelUsage.objects.filter(workspace=workspace).count() == 1
+
+
+# --- Redis ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def dedicated_redis():
+    server = DedicatedRedis().start()
+    yield server
+    server.stop()
+
+
+def _hello(socket_url: str, origin: str, **fields):
+    async def connect():
+        socket = await websockets.connect(socket_url, origin=origin)
+        await socket.send(json.dumps({"type": "hello", **fields}))
+        ready = (await receive_until(socket, lambda f: f["type"] == "ready"))[-1]
+        return socket, ready
+
+    return connect()
+
+
+def _is_reply(frame: dict) -> bool:
+    return frame["type"] in ("message.created", "completed") and frame["message"]["sender"] == "ai"
+
+
+def test_widget_sockets_survive_a_redis_outage_and_the_first_after_it_works(
+    live_daphne,  # noqa: F811
+    workspace,
+    dedicated_redis,
+):
+    server = live_daphne(REDIS_URL=dedicated_redis.url, ASSISTANT_PROVIDER="offline")
+    url = f"{server.ws_url}/ws/widget/?key={workspace.public_key}"
+
+    async def scenario():
+        customer, ready = await _hello(url, server.url)
+        await customer.send(json.dumps({"type": "message.send", "client_id": "m1", "text": "Hello"}))
+        first = await receive_until(customer, lambda f: f["type"] == "completed")
+        conversation_id = first[-1]["conversation_id"]
+        # The same visitor's second tab follows the conversation.
+        tab, _ = await _hello(url, server.url, visitor_token=ready["visitor_token"])
+        await tab.send(json.dumps({"type": "resume", "conversation_id": conversation_id, "after_seq": 0}))
+        await receive_until(tab, lambda f: f["type"] == "conversation.updated")
+
+        dedicated_redis.stop()
+        # Both sockets stay open and answer; a message sent meanwhile is answered, and the other
+        # tab sees the question and the reply (from the database while Redis is away).
+        await customer.send(json.dumps({"type": "ping"}))
+        await receive_until(customer, lambda f: f["type"] == "pong")
+        await customer.send(
+            json.dumps({"type": "message.send", "client_id": "m2", "conversation_id": conversation_id, "text": "Hi?"})
+        )
+        during = await receive_until(customer, lambda f: f["type"] == "completed")
+        seen_by_tab = await receive_until(tab, _is_reply)
+
+        dedicated_redis.start()  # empty: every group membership is gone with the old server
+        # The first socket after recovery works, and the surviving tab hears it live again.
+        late, _ = await _hello(url, server.url, visitor_token=ready["visitor_token"])
+        await late.send(
+            json.dumps({"type": "message.send", "client_id": "m3", "conversation_id": conversation_id, "text": "Ok"})
+        )
+        after = await receive_until(late, lambda f: f["type"] == "completed")
+        heard_after = await receive_until(
+            tab, lambda f: _is_reply(f) and f["message"]["seq"] == after[-1]["message"]["seq"]
+        )
+        for socket in (customer, tab, late):
+            await socket.close()
+        return during, seen_by_tab, after, heard_after
+
+    try:
+        during, seen_by_tab, after, heard_after = asyncio.run(scenario())
+    except Exception:
+        print(server.output()[-6000:])
+        raise
+    reply = during[-1]["message"]
+    assert [f["message"]["text"] for f in seen_by_tab if f["type"] == "message.created"][-2:] == ["Hi?", reply["text"]]
+    assert after[-1]["message"]["seq"] == reply["seq"] + 2
+    assert heard_after[-1]["message"]["text"] == after[-1]["message"]["text"]
+    assert "Traceback" not in server.output()
+
+
+def _post(server, path: str, body: dict, headers: dict) -> tuple[int, dict]:
+    request = urllib.request.Request(  # noqa: S310 - the live server's http:// URL
+        server.url + path,
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json", "Origin": server.url, **headers},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - as above
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, {"body": error.read().decode(errors="replace")}
+
+
+async def _event_stream(server, path: str, headers: dict):
+    """A raw HTTP/1.1 GET of an event stream: the status and an iterator of its frames."""
+    address = urlsplit(server.url)
+    reader, writer = await asyncio.open_connection("127.0.0.1", address.port)
+    lines = [f"GET {path} HTTP/1.1", f"Host: {address.netloc}", f"Origin: {server.url}", "Accept: text/event-stream"]
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    writer.write(("\r\n".join(lines) + "\r\n\r\n").encode())
+    status = int((await reader.readline()).split()[1])
+
+    async def frames():
+        while True:
+            line = (await reader.readline()).decode().strip()
+            if line.startswith("data: "):
+                yield json.loads(line[len("data: ") :])
+
+    return status, frames(), writer
+
+
+def test_the_http_fallback_answers_without_redis(live_daphne, workspace, dedicated_redis):  # noqa: F811
+    server = live_daphne(REDIS_URL=dedicated_redis.url, ASSISTANT_PROVIDER="offline")
+    key = {"X-ChatAssist-Key": workspace.public_key}
+    status, ready = _post(server, "/api/chat/hello", {}, key)
+    assert status == 200
+    visitor = {**key, "X-ChatAssist-Visitor": ready["visitor_token"]}
+    status, sent = _post(server, "/api/chat", {"client_id": "h1", "text": "Hello"}, visitor)
+    assert status == 201
+    conversation_id = sent["conversation_id"]
+
+    dedicated_redis.stop()
+
+    async def scenario():
+        status, frames, writer = await _event_stream(
+            server, f"/api/chat/conversations/{conversation_id}/events?after_seq={sent['reply']['seq']}", visitor
+        )
+        # A reply finished during the outage (here sent over HTTP from another tab) appears on
+        # the stream, read from the database.
+        status_sent, later = await asyncio.to_thread(
+            _post, server, "/api/chat", {"client_id": "h2", "conversation_id": conversation_id, "text": "Hi?"}, visitor
+        )
+        streamed = [frame async for frame in _until(frames, later["reply"]["seq"])]
+        writer.close()
+        return status, status_sent, later, streamed
+
+    async def within_a_minute():
+        async with asyncio.timeout(60):
+            return await scenario()
+
+    try:
+        status, status_sent, later, streamed = asyncio.run(within_a_minute())
+    except Exception:
+        print(server.output()[-6000:])
+        raise
+    assert (status, status_sent) == (200, 201)
+    assert [f["message"]["seq"] for f in streamed if f["type"] == "message.created"] == [
+        later["message"]["seq"],
+        later["reply"]["seq"],
+    ]
+    # Typing goes nowhere without Redis, and says so with no error.
+    status, typing = _post(
+        server, "/api/chat/frame", {"type": "typing", "conversation_id": conversation_id, "on": True}, visitor
+    )
+    assert (status, typing) == (200, {"frames": []})
+    assert "Traceback" not in server.output()
+
+
+async def _until(frames, seq: int):
+    async for frame in frames:
+        yield frame
+        if frame.get("type") == "message.created" and frame["message"]["seq"] >= seq:
+            return
+
+
+def test_the_first_group_add_after_redis_restarts_reaches_it(dedicated_redis):
+    """Every pooled connection died with the old server: the first command on each was refused
+    once more after Redis came back."""
+    config = {**settings.CHANNEL_LAYERS["default"]["CONFIG"], "prefix": "outage"}
+    config["hosts"] = [{**config["hosts"][0], "address": dedicated_redis.url}]
+    layer = RedisChannelLayer(**config)
+
+    async def scenario():
+        channels = [await layer.new_channel() for _ in range(4)]
+        # Four connections in the pool, all open when Redis stops.
+        await asyncio.gather(*(layer.group_add(f"room{n}", channel) for n, channel in enumerate(channels)))
+        dedicated_redis.stop()
+        dedicated_redis.start()
+        await layer.group_add("after", channels[0])
+        return channels[0]
+
+    channel = asyncio.run(scenario())
+    members = redis.Redis.from_url(dedicated_redis.url).zrange("outage:group:after", 0, -1)
+    assert members == [channel.encode()]
