@@ -11,7 +11,7 @@ session and auth middleware at connect) already closes old connections around ea
 An outage is not a crash. The channel layer's notices of a Redis outage
 (``channel_layer.unavailable`` / ``.recovered``, chatassist/channel_layer.py) go to the
 consumers that handle them and are ignored by the others. An event that fails because
-PostgreSQL or Redis cannot be reached closes the socket with 1013 ("try again later"), which
+PostgreSQL or Redis cannot be reached closes the socket with 4503 ("try again later"), which
 clients reconnect from, instead of channels' 1011 and a traceback."""
 
 import logging
@@ -24,7 +24,9 @@ from chatassist.db_threads import DATABASE_UNREACHABLE
 
 logger = logging.getLogger(__name__)
 
-CLOSE_TRY_AGAIN_LATER = 1013
+# 4000-4999 is for applications (daphne refuses to send 1013, "try again later"): 4503 as in
+# HTTP 503, which the widget reconnects from with its back-off.
+CLOSE_TRY_AGAIN_LATER = 4503
 UNREACHABLE = DATABASE_UNREACHABLE + REDIS_UNREACHABLE
 
 
@@ -38,7 +40,13 @@ class ChatDatabaseDispatchMixin:
         try:
             await handler(message)
         except UNREACHABLE as error:
-            logger.warning("%s: %s (%s); the socket is closed with 1013", type(self).__name__, message["type"], error)
+            logger.warning(
+                "%s: %s (%s); the socket is closed with %s",
+                type(self).__name__,
+                message["type"],
+                error,
+                CLOSE_TRY_AGAIN_LATER,
+            )
             if message["type"] == "websocket.disconnect":
                 raise StopConsumer() from None
             await self.close(code=CLOSE_TRY_AGAIN_LATER)

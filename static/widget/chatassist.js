@@ -525,9 +525,9 @@
           clearInterval(pinger);
           socket = null;
           if (event.code === 4401 || event.code === 4403) return fail(t("unavailable"));
-          // 1013: the server is up but its database or Redis is not; sockets still work, so
-          // this does not count towards the move to HTTP. Reconnect with the back-off.
-          down(gotReady || event.code === 1013);
+          // 4503: the server is up but its database is not; sockets still work, so this does
+          // not count towards the move to HTTP. Reconnect with the back-off.
+          down(gotReady || event.code === 4503);
         };
       },
       send(frame) {

@@ -102,6 +102,15 @@ def test_reply_finished_while_postgresql_is_down_is_stored_when_it_returns(
         retried = asyncio.ensure_future(wait_for(lambda: database_cut.refused >= 2))
         await asyncio.wait([outcome, retried], return_when=asyncio.FIRST_COMPLETED)
         retried.cancel()
+        # Meanwhile a page that opens the chat is told to try again later, not failed with 1011
+        # or 500: a socket closes with 4503 (the widget reconnects), HTTP answers 503.
+        newcomer = await websockets.connect(url, origin=server.url)
+        await newcomer.send(json.dumps({"type": "hello"}))
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await receive_until(newcomer, lambda f: False)
+        over_http = await asyncio.to_thread(
+            _post, server, "/api/chat/hello", {}, {"X-ChatAssist-Key": workspace.public_key}
+        )
         database_cut.restore()
         frames += await outcome
         # A second tab (or the page after a reload) resumes after the question: the reply is there.
@@ -114,13 +123,15 @@ def test_reply_finished_while_postgresql_is_down_is_stored_when_it_returns(
         resumed = await receive_until(tab, lambda f: f["type"] == "conversation.updated")
         for socket in (customer, tab):
             await socket.close()
-        return question, streamed, frames, resumed
+        return question, streamed, frames, resumed, closed.value.rcvd.code, over_http
 
     try:
-        question, streamed, frames, resumed = asyncio.run(scenario())
+        question, streamed, frames, resumed, newcomer_code, over_http = asyncio.run(scenario())
     except Exception:
         print(server.output()[-6000:])
         raise
+    assert newcomer_code == 4503
+    assert (over_http[0], over_http[1].get("code")) == (503, "service_unavailable")
     last = frames[-1]
     assert last["type"] == "completed", last
     assert last["message"]["text"] == streamed.strip()
@@ -259,7 +270,11 @@ def _post(server, path: str, body: dict, headers: dict) -> tuple[int, dict]:
         with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - as above
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as error:
-        return error.code, {"body": error.read().decode(errors="replace")}
+        body = error.read().decode(errors="replace")
+        try:
+            return error.code, json.loads(body)
+        except ValueError:
+            return error.code, {"body": body}
 
 
 async def _event_stream(server, path: str, headers: dict):
