@@ -62,6 +62,10 @@ class TcpCut:
             upstream.settimeout(None)
             client.settimeout(None)
             with self._lock:
+                if self.cut_now:  # cut while this one was being connected
+                    _reset(client)
+                    _reset(upstream)
+                    continue
                 self._sockets.update((client, upstream))
             for source, target in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pump, args=(source, target), daemon=True).start()
@@ -77,8 +81,8 @@ class TcpCut:
                 each.shutdown(socket.SHUT_RDWR)
 
     def cut(self) -> None:
-        self.cut_now = True
         with self._lock:
+            self.cut_now = True
             sockets, self._sockets = self._sockets, set()
         for each in sockets:
             _reset(each)

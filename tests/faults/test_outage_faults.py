@@ -15,12 +15,12 @@ import pytest
 import redis
 import websockets
 from django.conf import settings
-from django.db import connection
+from django.db import OperationalError, connection
 
 from assistant.testing.vendor_server import MESSAGES, ScriptedResponse
 from assistant.types import CompletionResult
 from chatassist.channel_layer import RedisChannelLayer
-from conversations import services
+from conversations import services, turns
 from conversations.models import Message, Sender
 from conversations.turns import _reply_store
 from prompts.models import ModelUsage
@@ -46,6 +46,16 @@ async def receive_until(socket, predicate, timeout=30) -> list[dict]:
             frames.append(frame)
             if predicate(frame):
                 return frames
+
+
+def run_within(scenario, seconds: float = 120):
+    """``asyncio.run`` that fails instead of hanging when a server never answers."""
+
+    async def bounded():
+        async with asyncio.timeout(seconds):
+            return await scenario
+
+    return asyncio.run(bounded())
 
 
 async def wait_for(condition, timeout=30) -> None:
@@ -126,7 +136,7 @@ def test_reply_finished_while_postgresql_is_down_is_stored_when_it_returns(
         return question, streamed, frames, resumed, closed.value.rcvd.code, over_http
 
     try:
-        question, streamed, frames, resumed, newcomer_code, over_http = asyncio.run(scenario())
+        question, streamed, frames, resumed, newcomer_code, over_http = run_within(scenario())
     except Exception:
         print(server.output()[-6000:])
         raise
@@ -178,6 +188,24 @@ def test_a_reply_stored_again_after_its_commit_answer_was_lost_is_stored_once(wo
         (2, Sender.AI),
     ]
     assert ModelUsage.objects.filter(workspace=workspace).count() == 1
+
+
+def test_a_reply_is_given_up_only_after_the_configured_wait(settings, monkeypatch):
+    """Bounded: the text is not kept forever; the last failure reaches the turn (reply_failed)."""
+    settings.CHAT_REPLY_STORE_RETRY_SECONDS = 0.5
+    monkeypatch.setattr(turns, "STORE_RETRY_FIRST_DELAY", 0.05)
+    attempts = []
+
+    async def unreachable(function, /, *args, **kwargs):
+        attempts.append(function)
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(turns, "run_db", unreachable)
+    conversation = type("Conversation", (), {"pk": 7})()
+    with pytest.raises(OperationalError):
+        asyncio.run(turns.reply_store_kept(conversation=conversation, text=ANSWER, stream_id="1.0"))
+    assert len(attempts) >= 3
+    assert set(attempts) == {turns._reply_store}
 
 
 # --- Redis ---------------------------------------------------------------------------------
@@ -248,7 +276,7 @@ def test_widget_sockets_survive_a_redis_outage_and_the_first_after_it_works(
         return during, seen_by_tab, after, heard_after
 
     try:
-        during, seen_by_tab, after, heard_after = asyncio.run(scenario())
+        during, seen_by_tab, after, heard_after = run_within(scenario())
     except Exception:
         print(server.output()[-6000:])
         raise
@@ -320,12 +348,8 @@ def test_the_http_fallback_answers_without_redis(live_daphne, workspace, dedicat
         writer.close()
         return status, status_sent, later, streamed
 
-    async def within_a_minute():
-        async with asyncio.timeout(60):
-            return await scenario()
-
     try:
-        status, status_sent, later, streamed = asyncio.run(within_a_minute())
+        status, status_sent, later, streamed = run_within(scenario(), 60)
     except Exception:
         print(server.output()[-6000:])
         raise
@@ -365,6 +389,6 @@ def test_the_first_group_add_after_redis_restarts_reaches_it(dedicated_redis):
         await layer.group_add("after", channels[0])
         return channels[0]
 
-    channel = asyncio.run(scenario())
+    channel = run_within(scenario())
     members = redis.Redis.from_url(dedicated_redis.url).zrange("outage:group:after", 0, -1)
     assert members == [channel.encode()]
