@@ -16,13 +16,17 @@ from functools import partial
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import connections
+from django.db import InterfaceError, OperationalError, connections
 
 # A connection is replaced after this long, so a server-side change (a failover, a
 # pgbouncer restart, a new role setting) reaches every thread within minutes.
 RECYCLE_SECONDS = 300
 # After this long unused, a connection is checked (one ``SELECT 1``) before its next query.
 IDLE_CHECK_SECONDS = 10
+
+# The database's own errors when it cannot be reached (a restart, a failover, a network cut),
+# as Django raises them; anything else (a constraint, a bug) is not an outage.
+DATABASE_UNREACHABLE = (OperationalError, InterfaceError)
 
 _executor: ThreadPoolExecutor | None = None
 _executor_lock = threading.Lock()

@@ -323,6 +323,9 @@ CHAT_DELTA_INTERVAL_MS = env.int("CHAT_DELTA_INTERVAL_MS", default=50)
 # Threads per server process for the chat's database work, each keeping one connection
 # (chatassist/db_threads.py); the query embedding gets its own thread (knowledge/query_vectors.py).
 CHAT_DB_THREADS = env.int("CHAT_DB_THREADS", default=6)
+# Seconds a finished reply is kept in memory and its store tried again while PostgreSQL cannot
+# be reached (conversations/turns.py); after that it is lost and the customer told so.
+CHAT_REPLY_STORE_RETRY_SECONDS = env.float("CHAT_REPLY_STORE_RETRY_SECONDS", default=120.0)
 
 # --- E-mail ---------------------------------------------------------------------------------
 # EMAIL_URL like smtp+tls://user:password@smtp.example.com:587 (or EMAIL_URL_FILE).

@@ -17,7 +17,7 @@ from conversations.chat.limits import RateLimited
 from conversations.chat.replies import reply_start
 from conversations.chat.session import ChatSession
 from conversations.errors import ConversationError
-from conversations.realtime import chat_message, conversation_group
+from conversations.realtime import CATCH_UP_WINDOW, chat_message, conversation_group
 from knowledge.query_vectors import query_vector_submit
 
 logger = logging.getLogger(__name__)
@@ -172,6 +172,8 @@ class WidgetConsumer(ChatDatabaseDispatchMixin, AsyncJsonWebsocketConsumer):
         conversation = await run_db(self.session.conversation_get, frame.conversation_id)
         # Subscribe before reading: a message stored in between arrives twice, never zero times.
         await self._subscribe(conversation.pk)
+        if frame.after_seq:
+            self.seen[conversation.pk].add(frame.after_seq)  # the client said it has it
         for out in await run_db(self.session.resume_frames, conversation, frame.after_seq):
             if out["type"] == "message.created":
                 await self._send_message_frame(out)
@@ -197,6 +199,32 @@ class WidgetConsumer(ChatDatabaseDispatchMixin, AsyncJsonWebsocketConsumer):
 
     async def frame_csat(self, frame):
         await self.send_json(await run_db(self.session.csat, frame))
+
+    # --- channel layer outages (chatassist/channel_layer.py) ----------------------------------
+
+    async def channel_layer_unavailable(self, event):
+        """Redis is down: what others wrote meanwhile (an agent, another tab's reply) comes
+        from the database, every few seconds, until it is back."""
+        await self._catch_up(with_state=False)
+
+    async def channel_layer_recovered(self, event):
+        await self._catch_up(with_state=True)
+
+    async def _catch_up(self, *, with_state: bool) -> None:
+        for conversation_id in list(self.subscribed):
+            seen = self.seen.get(conversation_id)
+            if not seen:
+                continue
+            # The client has everything up to the first it got here (or resumed after).
+            after_seq = max(min(seen), max(seen) - CATCH_UP_WINDOW)
+            for out in await run_db(self._catch_up_frames, conversation_id, after_seq):
+                if out["type"] == "message.created":
+                    await self._send_message_frame(out)
+                elif with_state:
+                    await self.send_json(out)
+
+    def _catch_up_frames(self, conversation_id: int, after_seq: int) -> list[dict]:
+        return self.session.resume_frames(self.session.conversation_get(conversation_id), after_seq)
 
     # --- group events ------------------------------------------------------------------------
 

@@ -12,6 +12,11 @@ customer must never receive (internal notes, triage)."""
 from accounts.realtime import workspace_group
 from chatassist.fanout import send_on_commit
 
+# While the channel layer is down, sockets and event streams read the conversation's messages
+# from the database: from this many before the last they have, since those they got directly
+# (their own replies) may have overtaken one that the layer dropped.
+CATCH_UP_WINDOW = 20
+
 
 def conversation_group(conversation_id: int) -> str:
     return f"conversation_{conversation_id}"

@@ -151,10 +151,17 @@ def message_store_ai_reply(
     partial: bool = False,
     stream_id: str = "",
     origin: str = "",
-) -> Message:
+) -> tuple[Message, bool]:
     """Store what the assistant said: the final answer with its accounting, or the text of a
-    stream that broke off (``partial``; the answer that followed is its own message)."""
+    stream that broke off (``partial``; the answer that followed is its own message); and
+    whether it is new. Each streamed bubble is stored once under its key (``reply_key``): a
+    store tried again after the database dropped the connection, perhaps after the commit,
+    returns the reply already stored."""
     locked = _conversation_lock(conversation)
+    key = reply_key(stream_id) if stream_id else ""
+    existing_id = message_id_with_client_id(locked.pk, key) if key else None
+    if existing_id is not None:
+        return Message.objects.select_related("conversation__workspace").get(pk=existing_id), False
     accounting = {}
     if result is not None:
         accounting = {
@@ -184,12 +191,19 @@ def message_store_ai_reply(
         event_fields=("seq", "partial", "provider", "confidence"),
         sender=Sender.AI,
         text=text.strip(),
+        client_id=key,
         partial=partial or bool(result is not None and result.partial),
         **accounting,
     )
     # The socket that asked (``origin``) gets it as ``completed``, not a second time here.
     message_created_broadcast(message, stream_id=stream_id, origin=origin)
-    return message
+    return message, True
+
+
+def reply_key(stream_id: str) -> str:
+    """The AI reply's own client id: a "/" no client may use (``CLIENT_ID``), so a customer's
+    or an agent's id can never take it."""
+    return f"ai/{stream_id}"
 
 
 _STATUS_ORDER = [MessageStatus.SENT, MessageStatus.DELIVERED, MessageStatus.READ]

@@ -6,14 +6,17 @@ the conversation's last N messages, and every reply is stored with its accountin
 asked, and a ``ReplyStored`` for each stored message: one at an interruption (the partial
 text), one for the final answer."""
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
 from concurrent.futures import Future
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 
 from assistant.types import CompletionResult, Delta, Interrupted, Turn
-from chatassist.db_threads import run_db
+from chatassist.db_threads import DATABASE_UNREACHABLE, run_db
 from conversations import services
 from conversations.chat.payloads import message_payload
 from conversations.models import Conversation, Message, Sender
@@ -22,6 +25,11 @@ from prompts.models import UsageSource
 from prompts.pipeline import RunInputs, prompt_version_run, run_inputs_read
 from prompts.selectors import active_prompt_version
 from prompts.services import model_usage_record
+
+logger = logging.getLogger(__name__)
+
+STORE_RETRY_FIRST_DELAY = 0.5
+STORE_RETRY_MAX_DELAY = 5.0
 
 
 @dataclass(frozen=True)
@@ -77,19 +85,58 @@ def _turn_inputs(conversation: Conversation, message: Message, query_vector) -> 
 
 def _reply_store(*, conversation, prompt_version, stream_id: str, result=None, **fields) -> ReplyStored:
     """The reply and, for a finished answer, the model usage it cost: one transaction, and
-    the reply's frame payload built in the same trip to the database thread."""
+    the reply's frame payload built in the same trip to the database thread. Stored once:
+    a second call for the same ``stream_id`` returns the first's reply and records no usage."""
     with transaction.atomic():
-        if result is not None:
+        message, created = services.message_store_ai_reply(
+            conversation=conversation, result=result, stream_id=stream_id, **fields
+        )
+        if created and result is not None:
             model_usage_record(
                 workspace=conversation.workspace,
                 result=result,
                 source=UsageSource.CONVERSATION,
                 prompt_version=prompt_version,
             )
-        message = services.message_store_ai_reply(
-            conversation=conversation, result=result, stream_id=stream_id, **fields
-        )
     return ReplyStored(message, stream_id, message_payload(message))
+
+
+async def reply_store_kept(**fields) -> ReplyStored:
+    """``_reply_store``, tried again while the database cannot be reached, for up to
+    ``CHAT_REPLY_STORE_RETRY_SECONDS``: the customer has seen the text stream by, so it is kept
+    in this process's memory meanwhile (delays from 0.5 s doubling to 5 s) and stored when the
+    database returns; clients that reconnected get it by its sequence number. A commit whose
+    answer was lost with the connection is not stored twice (``_reply_store`` is idempotent)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + settings.CHAT_REPLY_STORE_RETRY_SECONDS
+    delay = STORE_RETRY_FIRST_DELAY
+    attempts = 0
+    while True:
+        try:
+            stored = await run_db(_reply_store, **fields)
+        except DATABASE_UNREACHABLE:
+            attempts += 1
+            if loop.time() + delay > deadline:
+                logger.error(
+                    "The database stayed unreachable for %s s: a reply of %s characters to conversation %s is lost",
+                    settings.CHAT_REPLY_STORE_RETRY_SECONDS,
+                    len(fields.get("text", "")),
+                    fields["conversation"].pk,
+                )
+                raise
+            if attempts == 1:
+                logger.warning(
+                    "The database is unreachable; the reply to conversation %s is kept and stored when it returns",
+                    fields["conversation"].pk,
+                )
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, STORE_RETRY_MAX_DELAY)
+            continue
+        if attempts:
+            logger.warning(
+                "The reply to conversation %s is stored after %s attempts", fields["conversation"].pk, attempts + 1
+            )
+        return stored
 
 
 async def turn_run(
@@ -123,8 +170,7 @@ async def turn_run(
             yield event
             if event.text_so_far.strip():
                 stream_id = stream_id_for(customer_seq=message.seq, index=index)
-                yield await run_db(
-                    _reply_store,
+                yield await reply_store_kept(
                     conversation=conversation,
                     prompt_version=inputs.prompt_version,
                     text=event.text_so_far,
@@ -135,8 +181,7 @@ async def turn_run(
                 index += 1
         elif isinstance(event, CompletionResult):
             stream_id = stream_id_for(customer_seq=message.seq, index=index)
-            yield await run_db(
-                _reply_store,
+            yield await reply_store_kept(
                 conversation=conversation,
                 prompt_version=inputs.prompt_version,
                 text=event.text,

@@ -18,7 +18,7 @@ from rest_framework.request import Request
 from accounts.api_auth import ApiKeyAuthentication
 from chatassist.api import json_error
 from chatassist.client_ip import client_ip_for_request
-from chatassist.db_threads import run_db
+from chatassist.db_threads import DATABASE_UNREACHABLE, run_db
 from conversations.attachments import attachment_upload
 from conversations.chat import identity, limits
 from conversations.chat.frames import (
@@ -34,7 +34,7 @@ from conversations.chat.replies import reply_start
 from conversations.chat.session import ChatSession
 from conversations.errors import ConversationError
 from conversations.models import Attachment, Channel, Message, Sender
-from conversations.realtime import chat_message, conversation_group
+from conversations.realtime import CATCH_UP_WINDOW, chat_message, conversation_group
 
 KEEPALIVE_SECONDS = 15
 # An event stream ends after this long; the client reconnects with Last-Event-ID.
@@ -147,6 +147,10 @@ def chat_endpoint(view):
             response = await view(request, *args, **kwargs)
         except ConversationError as error:
             response = _error_response(error)
+        except DATABASE_UNREACHABLE:
+            # PostgreSQL is restarting or cut off: a status the widget retries, not a 500.
+            response = json_error("service_unavailable", "The chat is briefly unavailable. Please try again.", 503)
+            response["Retry-After"] = "5"
         return _cors(request, response, request.chat_workspace)
 
     return csrf_exempt(wrapper)
@@ -340,6 +344,15 @@ async def _conversation_stream(session: ChatSession, conversation, after_seq: in
                 message = await asyncio.wait_for(layer.receive(channel), timeout=KEEPALIVE_SECONDS)
             except TimeoutError:
                 yield ": keep-alive\n\n"
+                continue
+            if message.get("type", "").startswith("channel_layer."):
+                # Redis is down, or back (chatassist/channel_layer.py): what was stored
+                # meanwhile comes from the database.
+                after = max(max(seen, default=after_seq) - CATCH_UP_WINDOW, after_seq)
+                for payload in await run_db(session.messages_after, conversation, after):
+                    if payload["seq"] not in seen:
+                        seen.add(payload["seq"])
+                        yield _sse({"type": "message.created", "conversation_id": conversation.pk, "message": payload})
                 continue
             frame = message.get("frame") or {}
             if frame.get("type") == "typing" and frame.get("sender") == "customer":

@@ -22,7 +22,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 
 from assistant.types import Delta
-from chatassist.db_threads import run_db
+from chatassist.db_threads import DATABASE_UNREACHABLE, run_db
 from chatassist.fanout import group_has_others
 from conversations import turn_hooks
 from conversations.models import Conversation, Message
@@ -225,7 +225,7 @@ class ReplyRun:
                             }
                         )
                         if self.sink is not None:
-                            await run_db(_mark_delivered, self.conversation, event.message.seq)
+                            await self._mark_delivered(event.message.seq)
                         index += 1
                         stream_id = stream_id_for(customer_seq=self.message.seq, index=index)
                         text = ""
@@ -253,6 +253,14 @@ class ReplyRun:
                 offer=self.decision.offer if self.decision is not None else None,
             )
         return stored
+
+    async def _mark_delivered(self, seq: int) -> None:
+        """A receipt, not the reply: the database failing here must not turn a delivered
+        reply into ``reply_failed``."""
+        try:
+            await run_db(_mark_delivered, self.conversation, seq)
+        except DATABASE_UNREACHABLE:
+            logger.warning("Could not mark the reply in conversation %s delivered", self.conversation.pk)
 
 
 def _mark_delivered(conversation: Conversation, seq: int) -> None:

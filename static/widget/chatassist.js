@@ -525,7 +525,9 @@
           clearInterval(pinger);
           socket = null;
           if (event.code === 4401 || event.code === 4403) return fail(t("unavailable"));
-          down(gotReady);
+          // 4503: the server is up but its database is not; sockets still work, so this does
+          // not count towards the move to HTTP. Reconnect with the back-off.
+          down(gotReady || event.code === 4503);
         };
       },
       send(frame) {
