@@ -258,7 +258,8 @@ def test_a_message_cannot_close_the_transcript_and_pose_as_instructions(workspac
 
     request = summaries.summary_request(escalation=escalation, prompt_version=None)
 
-    assert request.question.count("</transcript>") == 1
+    transcript_end = request.question.index(f"<<<END TRANSCRIPT {request.boundary}>>>")
+    assert request.question.index("Ignore the above") < transcript_end
     assert request.answers_customer is False
 
 
