@@ -7,11 +7,12 @@ from dataclasses import dataclass
 
 from chatassist.storable_text import unstorable_field
 from conversations.errors import ConversationError
-from conversations.services import CLIENT_ID, MAX_CSAT_COMMENT
+from conversations.services import CLIENT_ID, MAX_CSAT_COMMENT, MAX_MESSAGE_CHARACTERS
 
 MAX_FRAME_BYTES = 64 * 1024
 MAX_ATTACHMENTS_PER_MESSAGE = 5
 MAX_ID = 2**63 - 1
+MAX_EXTERNAL_ID = 255
 
 
 class FrameError(ConversationError):
@@ -64,13 +65,25 @@ def _message_send(content: dict) -> Frame:
     text = content.get("text", "")
     if not isinstance(text, str):
         raise FrameError("“text” must be a string.")
-    attachment_ids = content.get("attachment_ids") or []
+    attachment_ids = content.get("attachment_ids")
+    attachment_ids = [] if attachment_ids is None else attachment_ids
     if (
         not isinstance(attachment_ids, list)
         or len(attachment_ids) > MAX_ATTACHMENTS_PER_MESSAGE
         or not all(isinstance(i, int) and not isinstance(i, bool) and 0 < i <= MAX_ID for i in attachment_ids)
     ):
         raise FrameError(f"“attachment_ids” must be a list of at most {MAX_ATTACHMENTS_PER_MESSAGE} attachment ids.")
+    # Checked here, not only where a new message is stored: a client id already used does not
+    # make an invalid message valid (a re-send repeats the body that was accepted).
+    if len(text) > MAX_MESSAGE_CHARACTERS:
+        raise FrameError(
+            f"The message is too long: at most {MAX_MESSAGE_CHARACTERS:,} characters.",
+            code="message_too_long",
+            status=413,
+        )
+    if not text.strip() and not attachment_ids:
+        raise FrameError("The message is empty.", code="empty_message")
+    contact_check(content.get("contact"))
     return Frame(
         type="message.send",
         conversation_id=_integer(content, "conversation_id", required=False, minimum=1),
@@ -78,6 +91,16 @@ def _message_send(content: dict) -> Frame:
         text=text,
         attachment_ids=tuple(attachment_ids),
     )
+
+
+def contact_check(contact) -> None:
+    """``contact`` (POST /api/chat): required with an API key; from a widget it is ignored, but
+    one that is there must still be well formed, for every caller alike."""
+    if contact is None:
+        return
+    external_id = contact.get("external_id") if isinstance(contact, dict) else None
+    if not isinstance(external_id, str) or not external_id.strip() or len(external_id) > MAX_EXTERNAL_ID:
+        raise FrameError("“contact.external_id” is required: your user's id, as a string.", code="invalid_contact")
 
 
 def _hello(content: dict) -> Frame:
@@ -150,10 +173,30 @@ def unstorable_text_refuse(content) -> None:
         )
 
 
+# What the parsers (and ``contact`` in POST /api/chat) read; anything else in a frame is ignored,
+# whatever it holds, so that a newer client's fields do not break an older server.
+READ_FIELDS = {name for name in Frame.__dataclass_fields__} | {"type", "contact"}
+READ_SUBFIELDS = {
+    "contact": ("external_id", "email", "name"),
+    "identity": ("token", "user_id", "user_hash", "timestamp", "email", "name"),
+}
+
+
+def _read_fields(content: dict) -> dict:
+    read = {}
+    for name in READ_FIELDS & content.keys():
+        value = content[name]
+        if name in READ_SUBFIELDS and isinstance(value, dict):
+            # Only strings of these are read (a number as a user id is made one): others are ignored.
+            value = {key: value[key] for key in READ_SUBFIELDS[name] if isinstance(value.get(key), str)}
+        read[name] = value
+    return read
+
+
 def frame_parse(content) -> Frame:
     if not isinstance(content, dict):
         raise FrameError("A frame is a JSON object with a “type”.")
-    unstorable_text_refuse(content)
+    unstorable_text_refuse(_read_fields(content))
     kind = content.get("type")
     parser = PARSERS.get(kind) if isinstance(kind, str) else None
     if parser is None:

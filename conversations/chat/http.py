@@ -10,7 +10,9 @@ from urllib.parse import quote
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
@@ -24,6 +26,7 @@ from conversations.chat import identity, limits
 from conversations.chat.frames import (
     MAX_FRAME_BYTES,
     FrameError,
+    contact_check,
     error_frame,
     frame_parse,
     unstorable_text_refuse,
@@ -47,14 +50,23 @@ class ChatHttpError(ConversationError):
     pass
 
 
+class MethodNotAllowed(ChatHttpError):
+    def __init__(self, *allowed: str):
+        super().__init__(f"Use {allowed[0]}.", code="method_not_allowed", status=405)
+        self.allowed = allowed
+
+
+READING = ("GET", "HEAD")
+
+
 def _error_response(error: ConversationError, *, client_id: str = "") -> JsonResponse:
     body = error_frame(error, client_id=client_id, retry_after=getattr(error, "retry_after", None))
     body.pop("type")
     response = JsonResponse(body, status=error.status)
     if isinstance(error, RateLimited):
         response["Retry-After"] = str(max(1, round(error.retry_after)))
-    if error.status == 405:
-        response["Allow"] = "POST, OPTIONS"  # HTTP requires it with a 405; every 405 here is "Use POST."
+    if isinstance(error, MethodNotAllowed):
+        response["Allow"] = ", ".join((*error.allowed, "OPTIONS"))  # HTTP requires it with a 405
     return response
 
 
@@ -84,12 +96,24 @@ def _public_workspace(request: HttpRequest):
 def _session(request: HttpRequest, *, hello: bool = False) -> ChatSession:
     """The session a request speaks for: a workspace API key (a company's backend) or the
     public key plus, after ``hello``, the visitor token."""
-    if request.headers.get("Authorization"):
+    if "Authorization" in request.headers:
         try:
             authenticated = ApiKeyAuthentication().authenticate(Request(request))
         except AuthenticationFailed as error:
             raise ChatHttpError(str(error.detail), code="not_authenticated", status=401) from error
+        if authenticated is None:  # a blank or non-Bearer header: not a key, and not to be ignored
+            raise ChatHttpError(
+                "The Authorization header is not “Bearer <API key>”.", code="not_authenticated", status=401
+            )
         api_key = authenticated[1]
+        public_key = request.headers.get("X-ChatAssist-Key", request.GET.get("key"))
+        if public_key is not None and public_key != api_key.workspace.public_key:
+            # Two credentials that disagree: neither is taken on trust.
+            raise ChatHttpError(
+                "The public key is not this API key's workspace's: send one or the other.",
+                code="unknown_key",
+                status=401,
+            )
         if not api_key.can_reply:
             raise ChatHttpError("This API key's role cannot send chat messages.", code="permission_denied", status=403)
         request.chat_workspace = api_key.workspace
@@ -161,6 +185,8 @@ def chat_endpoint(view):
 
 @chat_endpoint
 async def config(request: HttpRequest):
+    if request.method not in READING:
+        raise MethodNotAllowed(*READING)
     workspace = await run_db(_public_workspace, request)
     request.chat_workspace = workspace
     scheme = "wss" if request.is_secure() else "ws"
@@ -180,7 +206,7 @@ async def config(request: HttpRequest):
 @chat_endpoint
 async def hello(request: HttpRequest):
     if request.method != "POST":
-        raise ChatHttpError("Use POST.", code="method_not_allowed", status=405)
+        raise MethodNotAllowed("POST")
     session = await run_db(_session, request, hello=True)
     content = _json_body(request)
     frame = frame_parse({**content, "type": "hello"})
@@ -213,7 +239,7 @@ def _replies_after(message: Message) -> list[dict]:
 @chat_endpoint
 async def send(request: HttpRequest):
     if request.method != "POST":
-        raise ChatHttpError("Use POST.", code="method_not_allowed", status=405)
+        raise MethodNotAllowed("POST")
     session = await run_db(_session, request)
     content = _json_body(request)
     client_id = content.get("client_id") if isinstance(content.get("client_id"), str) else ""
@@ -297,6 +323,8 @@ async def _send_stream(accepted, created: dict, replies_expected: bool) -> Async
 
 @chat_endpoint
 async def messages(request: HttpRequest, conversation_id: int):
+    if request.method not in READING:
+        raise MethodNotAllowed(*READING)
     session = await run_db(_session, request)
     after_seq = _after_seq(request.GET.get("after_seq", "0"))
     conversation = await run_db(session.conversation_get, conversation_id)
@@ -318,6 +346,8 @@ def _after_seq(value: str) -> int:
 
 @chat_endpoint
 async def events(request: HttpRequest, conversation_id: int):
+    if request.method not in READING:
+        raise MethodNotAllowed(*READING)
     session = await run_db(_session, request)
     after_seq = _after_seq(request.headers.get("Last-Event-ID") or request.GET.get("after_seq", "0"))
     conversation = await run_db(session.conversation_get, conversation_id)
@@ -369,7 +399,7 @@ async def _conversation_stream(session: ChatSession, conversation, after_seq: in
 @chat_endpoint
 async def frame(request: HttpRequest):
     if request.method != "POST":
-        raise ChatHttpError("Use POST.", code="method_not_allowed", status=405)
+        raise MethodNotAllowed("POST")
     session = await run_db(_session, request)
     parsed = frame_parse(_json_body(request))
     if parsed.type in ("hello", "message.send"):
@@ -394,20 +424,28 @@ async def frame(request: HttpRequest):
 @chat_endpoint
 async def attachments(request: HttpRequest):
     if request.method != "POST":
-        raise ChatHttpError("Use POST.", code="method_not_allowed", status=405)
+        raise MethodNotAllowed("POST")
     session = await run_db(_session, request)
+    try:
+        form, files = request.POST, request.FILES
+    except (MultiPartParserError, SuspiciousOperation) as error:
+        raise ChatHttpError(
+            "The body must be multipart form data with the file in “file”.", code="invalid_form"
+        ) from error
+    external_id = form.get("external_id")
+    if external_id is not None:
+        unstorable_text_refuse({"external_id": external_id})
+        contact_check({"external_id": external_id})  # ignored from a widget, but well formed
     if session.channel == Channel.API:
         # A company's backend names its user, as “contact” does in POST /api/chat: the upload
         # is that contact's, and only a message for that contact can carry it.
-        external_id = request.POST.get("external_id")
-        if not external_id:
+        if external_id is None:
             raise ChatHttpError(
                 "With an API key, name the contact: the form field “external_id” is your user's id.",
                 code="invalid_contact",
             )
-        unstorable_text_refuse({"external_id": external_id})
         await run_db(_contact_from_body, session, {"contact": {"external_id": external_id}})
-    upload = request.FILES.get("file")
+    upload = files.get("file")
     if upload is None:
         raise ChatHttpError("Send the file as multipart form data in the field “file”.", code="file_required")
     if upload.size > settings.CHAT_ATTACHMENT_MAX_BYTES:

@@ -6,15 +6,20 @@ the shared ``Error`` body. ``tests/faults/test_schema_conformance.py`` sends eac
 requests that fail in each documented way and checks the answer is listed here."""
 
 from chatassist.api_schema import ERROR_REF, NO_NUL_NOT_BLANK
-from conversations.chat.frames import MAX_ATTACHMENTS_PER_MESSAGE, MAX_FRAME_BYTES, MAX_ID
+from conversations.attachments import ALLOWED_TYPES
+from conversations.chat.frames import MAX_ATTACHMENTS_PER_MESSAGE, MAX_EXTERNAL_ID, MAX_FRAME_BYTES, MAX_ID
 from conversations.services import MAX_CSAT_COMMENT, MAX_MESSAGE_CHARACTERS
 
 TAG = "chat"
+# What conversations/attachments.py recognises by content.
+ATTACHMENT_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain")
 ERRORS = {
     400: "The body or a parameter is not valid: `invalid_json`, `invalid_frame`, `unknown_frame`, "
-    "`invalid_client_id`, `empty_message`, `invalid_text`, `identity_invalid`, `invalid_after_seq`, …",
-    401: "`unknown_key` (the public key), `not_authenticated` (the API key), `visitor_required` (no valid "
-    "visitor token), `identity_expired`.",
+    "`invalid_client_id`, `empty_message`, `invalid_text`, `invalid_contact` (with an API key, no contact), "
+    "`invalid_form`, `file_required`, `invalid_after_seq`, …",
+    401: "`unknown_key` (the public key, or one that is not the API key's workspace's when both are sent), "
+    "`not_authenticated` (the API key), `visitor_required` (no valid visitor token), `identity_invalid`, "
+    "`identity_expired`.",
     403: "`origin_not_allowed` (the page's origin is not one of the workspace's), or `permission_denied` "
     "(an API key whose role cannot reply).",
     404: "`conversation_not_found` (not this visitor's or contact's), `attachment_not_found`.",
@@ -41,6 +46,11 @@ SECURITY_SCHEMES = {
     },
 }
 INTEGER_ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+# Text may be blank but never hold a NUL (docs/protocol.md, "Text that cannot be stored").
+NO_NUL_MAY_BE_BLANK = "^[^\\u0000]*$"
+# A field read only when it is a string (“Kept if a string”): anything, but not a string with a NUL.
+STRING_IF_ANY = {"not": {"type": "string", "pattern": "\\u0000"}}
+EXTERNAL_ID = {"type": "string", "maxLength": MAX_EXTERNAL_ID, "pattern": NO_NUL_NOT_BLANK}
 MESSAGE = {
     "type": "object",
     "description": "A stored message, as the socket's `message.created` frame carries it.",
@@ -94,33 +104,47 @@ SCHEMAS = {
             "visitor_token": {
                 "type": "string",
                 "maxLength": 500,
+                "pattern": NO_NUL_MAY_BE_BLANK,
                 "nullable": True,
                 "description": "The token of an earlier visit.",
             },
             "identity": {
                 "type": "object",
                 "nullable": True,
-                "description": "Identity verification: the user's id signed by your backend (docs/widget.md).",
+                "description": "Identity verification: the user's id signed by your backend (docs/widget.md): "
+                "`token` (a JWT), or `user_id`, `user_hash` and `timestamp`. One that does not verify is 401.",
+                "properties": {
+                    name: STRING_IF_ANY for name in ("token", "user_id", "user_hash", "timestamp", "email", "name")
+                },
             },
-            "name": {"type": "string", "maxLength": 200, "nullable": True},
-            "email": {"type": "string", "maxLength": 254, "nullable": True},
-            "locale": {"type": "string", "maxLength": 20, "nullable": True},
+            "name": {"type": "string", "maxLength": 200, "nullable": True, "pattern": NO_NUL_MAY_BE_BLANK},
+            "email": {"type": "string", "maxLength": 254, "nullable": True, "pattern": NO_NUL_MAY_BE_BLANK},
+            "locale": {"type": "string", "maxLength": 20, "nullable": True, "pattern": NO_NUL_MAY_BE_BLANK},
         },
     },
     "ChatMessageSend": {
         "type": "object",
-        "required": ["client_id", "text", "contact"],
+        "required": ["client_id"],
+        # Text, or attachments with text that may be blank.
+        "anyOf": [
+            {"required": ["text"], "properties": {"text": {"type": "string", "pattern": NO_NUL_NOT_BLANK}}},
+            {
+                "required": ["attachment_ids"],
+                "properties": {"attachment_ids": {"type": "array", "minItems": 1}},
+            },
+        ],
         "properties": {
             "client_id": {
                 "type": "string",
                 "pattern": "^[A-Za-z0-9_.:-]{1,64}$",
-                "description": "Yours; the same id again returns the message already stored.",
+                "description": "Yours; the same id again, with a valid body, returns the message already stored "
+                "(200) and stores nothing new: a re-send after a lost connection repeats the body.",
             },
             "text": {
                 "type": "string",
                 "maxLength": MAX_MESSAGE_CHARACTERS,
-                "pattern": NO_NUL_NOT_BLANK,
-                "description": "Blank only in a message of attachments.",
+                "pattern": NO_NUL_MAY_BE_BLANK,
+                "description": "Blank (or left out) only in a message of attachments.",
             },
             "conversation_id": {**INTEGER_ID, "nullable": True, "description": "None starts a new conversation."},
             "attachment_ids": {
@@ -131,13 +155,15 @@ SCHEMAS = {
             },
             "contact": {
                 "type": "object",
-                "description": "Your user, trusted as verified: required with an API key. A widget's "
-                "visitor is known from its token, and this is ignored.",
+                "nullable": True,
+                "description": "Your user, trusted as verified: required with an API key (400 `invalid_contact` "
+                "without it; OpenAPI cannot make a field depend on the credentials). A widget's visitor is known "
+                "from its token: a contact it sends is checked the same way, then ignored.",
                 "required": ["external_id"],
                 "properties": {
-                    "external_id": {"type": "string", "maxLength": 255, "pattern": NO_NUL_NOT_BLANK},
-                    "email": {"description": "Kept if a string."},
-                    "name": {"description": "Kept if a string."},
+                    "external_id": EXTERNAL_ID,
+                    "email": {**STRING_IF_ANY, "description": "Kept if a string."},
+                    "name": {**STRING_IF_ANY, "description": "Kept if a string."},
                 },
             },
         },
@@ -152,7 +178,7 @@ SCHEMAS = {
             _frame(
                 "csat",
                 score={"type": "integer", "minimum": 1, "maximum": 5},
-                comment={"type": "string", "maxLength": MAX_CSAT_COMMENT},
+                comment={"type": "string", "maxLength": MAX_CSAT_COMMENT, "pattern": NO_NUL_MAY_BE_BLANK},
                 optional=("comment",),
             ),
             _frame("resume", after_seq={"type": "integer", "minimum": 0, "maximum": MAX_ID}, optional=("after_seq",)),
@@ -292,8 +318,22 @@ PATHS = {
                     "schema": {
                         "type": "object",
                         "required": ["file"],
-                        "properties": {"file": {"type": "string", "format": "binary"}},
-                    }
+                        "properties": {
+                            "file": {
+                                "type": "string",
+                                "format": "binary",
+                                "minLength": 1,
+                                "description": f"{ALLOWED_TYPES}, known by its content (not its name or "
+                                "Content-Type); anything else, or an empty file, is 415.",
+                            },
+                            "external_id": {
+                                **EXTERNAL_ID,
+                                "description": "With an API key, required: your user's id, as `contact.external_id`"
+                                " in POST /api/chat. From a widget it is checked, then ignored.",
+                            },
+                        },
+                    },
+                    "encoding": {"file": {"contentType": ", ".join(ATTACHMENT_TYPES)}},
                 }
             },
             ok=_ok(

@@ -10,6 +10,7 @@ returns is checked against the responses its schema documents."""
 import re
 
 import pytest
+import requests
 import schemathesis
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.handlers.wsgi import WSGIHandler
@@ -18,12 +19,23 @@ from django.db import close_old_connections
 from django.test import Client
 from django.urls import reverse
 from hypothesis import HealthCheck, settings
+from schemathesis import engine
 from schemathesis.config import SchemathesisConfig
+from schemathesis.engine import events
 
 from accounts.models import ApiKey, Role, hash_token
+from chatassist.testing import schemathesis_hooks
 from conversations.chat import limits
 from tests.conftest import bearer
-from tests.factories import make_contact, make_conversation, make_invitation, make_member, make_message
+from tests.factories import (
+    make_api_key,
+    make_contact,
+    make_conversation,
+    make_invitation,
+    make_member,
+    make_message,
+)
+from tests.live_servers import live_daphne  # noqa: F401 - the fixture
 
 SEED = 12
 # Per operation: the coverage phase's fixed cases, then this many generated ones; about 620
@@ -323,3 +335,121 @@ def test_each_error_a_chat_endpoint_returns_is_in_its_schema(workspace, api_key_
 def test_a_chat_endpoint_refusing_a_method_says_which_it_allows(workspace):
     response = Client().get("/api/chat/hello", HTTP_X_CHATASSIST_KEY=workspace.public_key)
     assert (response.status_code, response["Allow"]) == (405, "POST, OPTIONS")
+
+
+# --- the chat endpoints, fuzzed against a real server ----------------------------------------
+# They read the database on their own threads (chatassist/db_threads.py), so they are fuzzed
+# over HTTP against a daphne process that sees this test's committed data: once as the widget
+# (public key, Origin, visitor token), once as a company's backend (API key). The event stream
+# is left out: for a conversation of the caller's it stays open for minutes by design (its
+# errors are checked above).
+# Per operation and caller: the coverage phase's fixed cases (most of the run), then this many
+# generated ones; about 1,100 requests per caller.
+CHAT_FUZZ_EXAMPLES = 3
+NO_LIMITS = {
+    name: "0"
+    for name in (
+        "CHAT_MESSAGES_PER_MINUTE",
+        "CHAT_MESSAGES_PER_MINUTE_PER_IP",
+        "CHAT_MESSAGES_PER_MINUTE_PER_WORKSPACE",
+        "CHAT_HELLOS_PER_MINUTE_PER_IP",
+        "CHAT_HELLOS_PER_MINUTE_PER_WORKSPACE",
+        "CHAT_FRAMES_PER_MINUTE",
+        "CHAT_UPLOADS_PER_HOUR",
+        "CHAT_UPLOADS_PER_HOUR_PER_IP",
+        "CHAT_UPLOAD_BYTES_PER_HOUR_PER_WORKSPACE",
+    )
+}
+
+
+def _chat_schema(server, headers: dict[str, str], conversation_id: int):
+    config = {
+        "seed": SEED,
+        "headers": headers,
+        "checks": {
+            "enabled": True,
+            # As schemathesis.toml at the project root: 413 is a refusal too.
+            "negative_data_rejection": {
+                "expected-statuses": [
+                    "400",
+                    "401",
+                    "403",
+                    "404",
+                    "405",
+                    "406",
+                    "409",
+                    "413",
+                    "415",
+                    "422",
+                    "428",
+                    "429",
+                ]
+            },
+        },
+        "generation": {"mode": "all", "max-examples": CHAT_FUZZ_EXAMPLES, "deterministic": True, "database": "none"},
+        "phases": {"examples": {"enabled": True}, "coverage": {"enabled": True}, "fuzzing": {"enabled": True}},
+        "request-timeout": 20,
+        "operations": [
+            {
+                "include-name": "GET /api/chat/conversations/{conversation_id}/messages",
+                "parameters": {"conversation_id": conversation_id},
+            }
+        ],
+    }
+    schema = schemathesis.openapi.from_url(f"{server.url}/api/schema/", config=SchemathesisConfig.from_dict(config))
+    return schema.include(path_regex="^/api/chat").exclude(path_regex="/events$")
+
+
+@pytest.fixture
+def chat_site(live_daphne, workspace):  # noqa: F811 - the fixture imported above
+    """A daphne process (rate limits off: the run would mostly meet them) serving a workspace
+    whose widget may run on ORIGIN, with a conversation for each kind of caller."""
+    workspace.allowed_origins = [ORIGIN]
+    workspace.save(update_fields=["allowed_origins"])
+    server = live_daphne(ASSISTANT_PROVIDER="offline", **NO_LIMITS)
+    _key, raw_key = make_api_key(workspace=workspace, role=Role.ADMIN)
+    widget = {"X-ChatAssist-Key": workspace.public_key, "Origin": ORIGIN}
+    token = requests.post(f"{server.url}/api/chat/hello", json={}, headers=widget, timeout=20).json()["visitor_token"]
+    widget["X-ChatAssist-Visitor"] = token
+    api = {"Authorization": f"Bearer {raw_key}"}
+    first = {"client_id": "first", "text": "Where is my invoice?"}
+    conversations = {}
+    for name, headers, body in (
+        ("widget", widget, first),
+        ("api", api, {**first, "contact": {"external_id": schemathesis_hooks.CONTACT_EXTERNAL_ID}}),
+    ):
+        sent = requests.post(f"{server.url}/api/chat", json=body, headers=headers, timeout=20)
+        assert sent.status_code == 201, sent.text
+        conversations[name] = sent.json()["conversation_id"]
+    return server, {"widget": widget, "api": api}, conversations
+
+
+def _fuzz(schema) -> tuple[int, list[str]]:
+    """Run schemathesis's engine (as the CLI does): the number of cases, and every failure."""
+    cases, failures = 0, []
+    for event in engine.from_schema(schema).execute():
+        if isinstance(event, events.ScenarioFinished):
+            cases += len(event.recorder.cases)
+            for case_id, checks in event.recorder.checks.items():
+                for check in checks:
+                    if check.status == engine.Status.FAILURE and check.failure_info is not None:
+                        failure = check.failure_info.failure
+                        request = event.recorder.interactions.get(case_id)
+                        sent = request.request.body if request is not None else None
+                        failures.append(
+                            f"{event.recorder.label} {failure.title}: {failure.message} (body {sent!r:.300})"
+                        )
+        elif isinstance(event, events.NonFatalError):
+            failures.append(f"{event.label}: {event.value!r}")
+        elif isinstance(event, events.FatalError):
+            failures.append(repr(event.exception))
+    return cases, failures
+
+
+@pytest.mark.parametrize("caller", ["widget", "api"])
+def test_every_chat_operation_answers_as_its_schema_says(chat_site, caller):
+    """As the widget (public key, Origin, visitor token) and as a company's backend (API key)."""
+    server, headers, conversations = chat_site
+    cases, failures = _fuzz(_chat_schema(server, headers[caller], conversations[caller]))
+    assert failures == []
+    assert cases > 100
