@@ -2,16 +2,14 @@
 WebSockets fail, and the chat API for companies' backends. Same frames, same session, same
 errors (as ``{code, detail}`` with a 4xx status); SSE carries what the socket would."""
 
-import asyncio
 import json
-from collections.abc import AsyncIterator
 from urllib.parse import quote
 
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import SuspiciousOperation
-from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.exceptions import AuthenticationFailed
@@ -22,7 +20,7 @@ from chatassist.api import json_error
 from chatassist.client_ip import client_ip_for_request
 from chatassist.db_threads import DATABASE_UNREACHABLE, run_db
 from conversations.attachments import attachment_upload
-from conversations.chat import identity, limits
+from conversations.chat import identity, limits, sse
 from conversations.chat.frames import (
     MAX_FRAME_BYTES,
     FrameError,
@@ -37,11 +35,8 @@ from conversations.chat.replies import reply_start
 from conversations.chat.session import ChatSession
 from conversations.errors import ConversationError
 from conversations.models import Attachment, Channel, Message, Sender
-from conversations.realtime import CATCH_UP_WINDOW, chat_message, conversation_group
+from conversations.realtime import chat_message, conversation_group
 
-KEEPALIVE_SECONDS = 15
-# An event stream ends after this long; the client reconnects with Last-Event-ID.
-EVENT_STREAM_SECONDS = 300
 ATTACHMENT_LINK_AGE = 7 * 24 * 3600
 CORS_HEADERS = "Content-Type, Last-Event-ID, X-ChatAssist-Key, X-ChatAssist-Visitor"
 
@@ -252,7 +247,7 @@ async def send(request: HttpRequest):
         return _error_response(error, client_id=client_id)
     created, payload, replies_expected = accepted.frame, accepted.frame["message"], accepted.ai_replies
     if "text/event-stream" in request.headers.get("Accept", ""):
-        return _event_stream(_send_stream(accepted, created, replies_expected))
+        return sse.event_stream_response(sse.send_stream(accepted, created, replies_expected))
     replies = []
     if replies_expected:
         stored = await reply_start(
@@ -275,50 +270,6 @@ async def send(request: HttpRequest):
 
 async def _discard(frame: dict) -> bool:
     return True
-
-
-def _sse(frame: dict) -> str:
-    event_id = ""
-    if frame.get("type") in ("message.created", "completed"):
-        event_id = f"id: {frame['message']['seq']}\n"
-    return f"{event_id}event: {frame['type']}\ndata: {json.dumps(frame, separators=(',', ':'))}\n\n"
-
-
-def _event_stream(frames: AsyncIterator[str]) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(frames, content_type="text/event-stream")
-    response["Cache-Control"] = "no-cache"
-    response["X-Accel-Buffering"] = "no"  # nginx: pass events through as they come
-    return response
-
-
-async def _send_stream(accepted, created: dict, replies_expected: bool) -> AsyncIterator[str]:
-    yield _sse(created)
-    for frame in accepted.decision.frames if accepted.decision is not None else ():
-        yield _sse(frame)  # a hand-off: the holding message and the new status
-    if not replies_expected:
-        return
-    queue: asyncio.Queue = asyncio.Queue()
-    listening = True
-
-    async def sink(frame: dict) -> bool:
-        if listening:
-            queue.put_nowait(frame)
-        return listening
-
-    task = reply_start(
-        conversation=accepted.conversation, message=accepted.message, sink=sink, decision=accepted.decision
-    )
-    try:
-        while not (task.done() and queue.empty()):
-            getter = asyncio.ensure_future(queue.get())
-            done, _ = await asyncio.wait({getter, task}, return_when=asyncio.FIRST_COMPLETED)
-            if getter in done:
-                yield _sse(getter.result())
-            else:
-                getter.cancel()
-    finally:
-        # The client went away: the reply still finishes and is stored (reply_start runs detached).
-        listening = False
 
 
 @chat_endpoint
@@ -351,49 +302,7 @@ async def events(request: HttpRequest, conversation_id: int):
     session = await run_db(_session, request)
     after_seq = _after_seq(request.headers.get("Last-Event-ID") or request.GET.get("after_seq", "0"))
     conversation = await run_db(session.conversation_get, conversation_id)
-    return _event_stream(_conversation_stream(session, conversation, after_seq))
-
-
-async def _conversation_stream(session: ChatSession, conversation, after_seq: int) -> AsyncIterator[str]:
-    layer = get_channel_layer()
-    channel = await layer.new_channel()
-    group = conversation_group(conversation.pk)
-    # Subscribe before reading: a message stored in between arrives twice, never zero times.
-    await layer.group_add(group, channel)
-    seen: set[int] = set()
-    try:
-        yield "retry: 2000\n\n"
-        for frame in await run_db(session.resume_frames, conversation, after_seq):
-            if frame["type"] == "message.created":
-                seen.add(frame["message"]["seq"])
-            yield _sse(frame)
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + EVENT_STREAM_SECONDS
-        while loop.time() < deadline:
-            try:
-                message = await asyncio.wait_for(layer.receive(channel), timeout=KEEPALIVE_SECONDS)
-            except TimeoutError:
-                yield ": keep-alive\n\n"
-                continue
-            if message.get("type", "").startswith("channel_layer."):
-                # Redis is down, or back (chatassist/channel_layer.py): what was stored
-                # meanwhile comes from the database.
-                after = max(max(seen, default=after_seq) - CATCH_UP_WINDOW, after_seq)
-                for payload in await run_db(session.messages_after, conversation, after):
-                    if payload["seq"] not in seen:
-                        seen.add(payload["seq"])
-                        yield _sse({"type": "message.created", "conversation_id": conversation.pk, "message": payload})
-                continue
-            frame = message.get("frame") or {}
-            if frame.get("type") == "typing" and frame.get("sender") == "customer":
-                continue
-            if frame.get("type") == "message.created":
-                if frame["message"]["seq"] in seen:
-                    continue
-                seen.add(frame["message"]["seq"])
-            yield _sse(frame)
-    finally:
-        await layer.group_discard(group, channel)
+    return sse.event_stream_response(sse.conversation_stream(session, conversation, after_seq))
 
 
 @chat_endpoint

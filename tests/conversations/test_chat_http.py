@@ -120,10 +120,10 @@ def test_sse_send_streams_the_same_frames_as_the_socket(shop, help_centre, offli
 
 
 def test_event_stream_resumes_after_last_event_id(shop, help_centre, offline_only, monkeypatch):
-    from conversations.chat import http
+    from conversations.chat import sse
 
-    monkeypatch.setattr(http, "EVENT_STREAM_SECONDS", 0.5)
-    monkeypatch.setattr(http, "KEEPALIVE_SECONDS", 0.2)
+    monkeypatch.setattr(sse, "EVENT_STREAM_SECONDS", 0.5)
+    monkeypatch.setattr(sse, "KEEPALIVE_SECONDS", 0.2)
     client = Client()
     token = hello(client, shop)["visitor_token"]
     first = send(client, shop, token, client_id="e1", text="How do refunds work?").json()

@@ -80,9 +80,9 @@ def test_agents_hear_of_the_ai_summary_live_and_the_customer_never_does(
 def test_resume_the_chat_api_and_its_event_stream_never_carry_the_summary(
     conversation, anthropic_on_vendor_server, monkeypatch
 ):
-    from conversations.chat import http
+    from conversations.chat import sse
 
-    monkeypatch.setattr(http, "EVENT_STREAM_SECONDS", 0.5)
+    monkeypatch.setattr(sse, "EVENT_STREAM_SECONDS", 0.5)
     anthropic_on_vendor_server.enqueue(MESSAGES, ScriptedResponse(text=AI_SUMMARY))
     escalation = escalate(conversation)
     assert escalation_services.escalation_summarize(escalation=escalation) is True

@@ -91,9 +91,9 @@ def test_resume_and_the_conversation_list_never_show_a_note(conversation, agent)
 
 
 def test_the_history_endpoint_and_sse_never_show_a_note(conversation, agent, monkeypatch):
-    from conversations.chat import http
+    from conversations.chat import sse
 
-    monkeypatch.setattr(http, "EVENT_STREAM_SECONDS", 0.5)
+    monkeypatch.setattr(sse, "EVENT_STREAM_SECONDS", 0.5)
     agent_actions.note_add(conversation=conversation, user=agent, text=NOTE)
     agent_actions.agent_reply(conversation=conversation, user=agent, text="Hello from a person", client_id="a1")
     workspace = conversation.workspace
