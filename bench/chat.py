@@ -100,6 +100,7 @@ import django
 
 from bench import _live
 from bench._stats import percentile
+from conversations.chat.limits import LIMIT_SETTINGS
 
 REDIS_DB = 9
 DATABASE_NAME = "bench_chatassist_chat"
@@ -931,20 +932,10 @@ def _run(args, sizes: list[int]) -> None:
             "ANTHROPIC_BASE_URL": vendor_url,
             "ASSISTANT_FALLBACK_PROVIDER": "offline",
             "ASSISTANT_MAX_ATTEMPTS": "1",
-            "CHAT_MESSAGES_PER_MINUTE": "0",
             # Thousands of paid-provider replies into one workspace: no monthly budget.
             "DEFAULT_MONTHLY_TOKEN_BUDGET": "0",
-            # Every simulated visitor comes from 127.0.0.1 into one workspace.
-            **dict.fromkeys(
-                (
-                    "CHAT_MESSAGES_PER_MINUTE_PER_IP",
-                    "CHAT_MESSAGES_PER_MINUTE_PER_WORKSPACE",
-                    "CHAT_HELLOS_PER_MINUTE_PER_IP",
-                    "CHAT_HELLOS_PER_MINUTE_PER_WORKSPACE",
-                    "CHAT_FRAMES_PER_MINUTE",
-                ),
-                "0",
-            ),
+            # Every simulated visitor comes from 127.0.0.1 into one workspace: no rate limits.
+            **dict.fromkeys(LIMIT_SETTINGS, "0"),
         }
         if args.embeddings == "vendor":
             chat_env.update(EMBEDDINGS_BACKEND="openai", OPENAI_API_KEY="bench", OPENAI_BASE_URL=f"{vendor_url}/v1")

@@ -39,6 +39,19 @@ from chatassist.client_ip import client_network
 from conversations.errors import ConversationError
 
 KEY_PREFIX = "chat-limits"
+# Every setting that sets one of these limits (0 turns it off): a load test or a fuzzer that
+# sends hundreds of chats from one address turns them all off with this list.
+LIMIT_SETTINGS = (
+    "CHAT_MESSAGES_PER_MINUTE",
+    "CHAT_MESSAGES_PER_MINUTE_PER_IP",
+    "CHAT_MESSAGES_PER_MINUTE_PER_WORKSPACE",
+    "CHAT_HELLOS_PER_MINUTE_PER_IP",
+    "CHAT_HELLOS_PER_MINUTE_PER_WORKSPACE",
+    "CHAT_FRAMES_PER_MINUTE",
+    "CHAT_UPLOADS_PER_HOUR",
+    "CHAT_UPLOADS_PER_HOUR_PER_IP",
+    "CHAT_UPLOAD_BYTES_PER_HOUR_PER_WORKSPACE",
+)
 # A limit check that waits longer than this on Redis lets the customer through.
 REDIS_TIMEOUT_SECONDS = 0.5
 

@@ -41,13 +41,6 @@ PNG = bytes.fromhex(
 )
 
 
-@pytest.fixture
-def shop(workspace):
-    workspace.allowed_origins = [ORIGIN]
-    workspace.save(update_fields=["allowed_origins"])
-    return workspace
-
-
 def run(scenario):
     async_to_sync(scenario)()
 

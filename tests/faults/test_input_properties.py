@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from accounts.models import Role
 from conversations import agent_actions
+from conversations.chat import limits
 from tests.conftest import bearer
 from tests.conversations.widget_client import ORIGIN, widget_connect
 from tests.factories import make_api_key, make_member
@@ -50,14 +51,7 @@ def agents_conversation(workspace, settings):
     """The verified customer's conversation, taken over by an agent: the AI stays quiet."""
     # Hundreds of hellos, messages and frames a minute from one address, on purpose: every
     # rate limit off (tests/faults/test_limits_faults.py is where the limits are tested).
-    for name in (
-        "CHAT_MESSAGES_PER_MINUTE",
-        "CHAT_MESSAGES_PER_MINUTE_PER_IP",
-        "CHAT_MESSAGES_PER_MINUTE_PER_WORKSPACE",
-        "CHAT_HELLOS_PER_MINUTE_PER_IP",
-        "CHAT_HELLOS_PER_MINUTE_PER_WORKSPACE",
-        "CHAT_FRAMES_PER_MINUTE",
-    ):
+    for name in limits.LIMIT_SETTINGS:
         setattr(settings, name, 0)
     workspace.allowed_origins = [ORIGIN]
     workspace.save(update_fields=["allowed_origins"])

@@ -26,19 +26,12 @@ from conversations.models import Attachment, Contact, Message
 from conversations.realtime import conversation_group
 from conversations.tasks import attachments_unattached_purge
 from tests.conftest import bearer
+from tests.conversations.widget_client import ORIGIN, receive_type
 from tests.factories import make_api_key, make_workspace
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-ORIGIN = "https://shop.example.com"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 52
-
-
-@pytest.fixture
-def shop(workspace):
-    workspace.allowed_origins = [ORIGIN]
-    workspace.save(update_fields=["allowed_origins"])
-    return workspace
 
 
 @pytest.fixture
@@ -61,19 +54,10 @@ async def connect(workspace, *, ip: str | None = None) -> WebsocketCommunicator:
     return communicator
 
 
-async def next_frame(communicator, *types: str, timeout: float = 10) -> dict:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        frame = await communicator.receive_json_from(timeout=max(0.01, deadline - loop.time()))
-        if frame["type"] in types:
-            return frame
-
-
 async def answer_to(communicator, client_id: str) -> dict:
     """The acknowledgement or the refusal of the message ``client_id`` (AI frames skipped)."""
     while True:
-        frame = await next_frame(communicator, "message.created", "error")
+        frame = await receive_type(communicator, "message.created", "error")
         if frame["type"] == "error" or frame["message"]["client_id"] == client_id:
             return frame
 
@@ -81,7 +65,7 @@ async def answer_to(communicator, client_id: str) -> dict:
 async def fresh_visitor(workspace, *, ip: str | None = None) -> WebsocketCommunicator:
     communicator = await connect(workspace, ip=ip)
     await communicator.send_json_to({"type": "hello"})
-    assert (await next_frame(communicator, "ready", "error"))["type"] == "ready"
+    assert (await receive_type(communicator, "ready", "error"))["type"] == "ready"
     return communicator
 
 
@@ -197,11 +181,11 @@ def test_hellos_from_one_address_are_limited_on_the_socket_and_over_http(shop, s
             await (await fresh_visitor(shop, ip="198.51.100.20")).disconnect()
         communicator = await connect(shop, ip="198.51.100.20")
         await communicator.send_json_to({"type": "hello"})
-        assert (await next_frame(communicator, "ready"))["type"] == "ready"
+        assert (await receive_type(communicator, "ready"))["type"] == "ready"
         await communicator.disconnect()
         refused_socket = await connect(shop, ip="198.51.100.20")
         await refused_socket.send_json_to({"type": "hello"})
-        refused = await next_frame(refused_socket, "ready", "error")
+        refused = await receive_type(refused_socket, "ready", "error")
         assert refused["type"] == "error" and refused["code"] == "rate_limited"
         assert 0 < refused["retry_after"] <= 60 and "network" in refused["detail"]
         # Closed with a reason, so the widget reconnects later instead of waiting forever.
@@ -379,7 +363,7 @@ def test_with_the_limits_redis_unreachable_no_customer_is_refused(shop, settings
         for on in (True, False):
             await communicator.send_json_to({"type": "typing", "conversation_id": conversation_id, "on": on})
         await communicator.send_json_to({"type": "ping"})
-        assert (await next_frame(communicator, "pong", "error"))["type"] == "pong"
+        assert (await receive_type(communicator, "pong", "error"))["type"] == "pong"
         await communicator.disconnect()
         await (await fresh_visitor(shop)).disconnect()
 

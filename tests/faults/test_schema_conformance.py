@@ -346,20 +346,7 @@ def test_a_chat_endpoint_refusing_a_method_says_which_it_allows(workspace):
 # Per operation and caller: the coverage phase's fixed cases (most of the run), then this many
 # generated ones; about 1,100 requests per caller.
 CHAT_FUZZ_EXAMPLES = 3
-NO_LIMITS = {
-    name: "0"
-    for name in (
-        "CHAT_MESSAGES_PER_MINUTE",
-        "CHAT_MESSAGES_PER_MINUTE_PER_IP",
-        "CHAT_MESSAGES_PER_MINUTE_PER_WORKSPACE",
-        "CHAT_HELLOS_PER_MINUTE_PER_IP",
-        "CHAT_HELLOS_PER_MINUTE_PER_WORKSPACE",
-        "CHAT_FRAMES_PER_MINUTE",
-        "CHAT_UPLOADS_PER_HOUR",
-        "CHAT_UPLOADS_PER_HOUR_PER_IP",
-        "CHAT_UPLOAD_BYTES_PER_HOUR_PER_WORKSPACE",
-    )
-}
+NO_LIMITS = dict.fromkeys(limits.LIMIT_SETTINGS, "0")
 
 
 def _chat_schema(server, headers: dict[str, str], conversation_id: int):

@@ -15,16 +15,7 @@ from django.test import Client
 
 from chatassist.asgi import application
 from conversations.models import Contact
-from tests.conversations.widget_client import receive_type, widget_connect
-
-ORIGIN = "https://shop.example.com"
-
-
-@pytest.fixture
-def shop(workspace):
-    workspace.allowed_origins = [ORIGIN]
-    workspace.save(update_fields=["allowed_origins"])
-    return workspace
+from tests.conversations.widget_client import ORIGIN, receive_type, widget_connect
 
 
 def hmac_identity(workspace, user_id: str, *, signed_at: int | None = None) -> dict:
