@@ -4,6 +4,9 @@ channel layer) or a real browser (Playwright).
 
 Tests that use them must commit their data: mark them ``django_db(transaction=True)``."""
 
+import asyncio
+import json
+
 import pytest
 from django.conf import settings
 from django.db import connection
@@ -54,3 +57,15 @@ def live_daphne(transactional_db):
     yield start
     for server in servers:
         server.close()
+
+
+async def receive_until(socket, predicate, timeout: float = 30) -> list[dict]:
+    """The JSON frames a real WebSocket client (``websockets``) receives, up to and including
+    the first that ``predicate`` accepts; TimeoutError after ``timeout`` seconds."""
+    async with asyncio.timeout(timeout):
+        frames = []
+        while True:
+            frame = json.loads(await socket.recv())
+            frames.append(frame)
+            if predicate(frame):
+                return frames

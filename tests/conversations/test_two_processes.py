@@ -8,19 +8,9 @@ import pytest
 import websockets
 from django.test import Client
 
-from tests.live_servers import live_daphne  # noqa: F401 - the fixture
+from tests.live_servers import live_daphne, receive_until  # noqa: F401 - the fixture
 
 pytestmark = [pytest.mark.slow]
-
-
-async def receive_until(socket, predicate, timeout=20):
-    async with asyncio.timeout(timeout):
-        frames = []
-        while True:
-            frame = json.loads(await socket.recv())
-            frames.append(frame)
-            if predicate(frame):
-                return frames
 
 
 def test_a_customer_on_one_process_is_seen_live_on_the_other(live_daphne, workspace, agent, help_centre):  # noqa: F811

@@ -27,7 +27,7 @@ from prompts.models import ModelUsage
 from prompts.selectors import active_prompt_version
 from tests.factories import make_contact
 from tests.faults.outage_servers import DedicatedRedis, TcpCut
-from tests.live_servers import live_daphne  # noqa: F401 - the fixture
+from tests.live_servers import live_daphne, receive_until  # noqa: F401 - the fixture
 
 pytestmark = [pytest.mark.slow]
 
@@ -36,16 +36,6 @@ ANSWER = (
     "reaching our warehouse, and you get an e-mail with the amount when it is on its way. "
     "If you paid by bank transfer, we ask for your account details first."
 )
-
-
-async def receive_until(socket, predicate, timeout=30) -> list[dict]:
-    async with asyncio.timeout(timeout):
-        frames = []
-        while True:
-            frame = json.loads(await socket.recv())
-            frames.append(frame)
-            if predicate(frame):
-                return frames
 
 
 def run_within(scenario, seconds: float = 120):

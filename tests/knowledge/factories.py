@@ -66,6 +66,20 @@ def _pdf_string(text: str) -> str:
     return "(" + text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") + ")"
 
 
+def _pdf_file(objects: list[bytes]) -> bytes:
+    """The objects numbered from 1 (the first is the catalog), with their cross-reference table."""
+    output = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(output))
+        output += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(output)
+    output += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    output += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    output += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(output)
+
+
 def make_pdf(pages: list[list[str]]) -> bytes:
     """A minimal, valid PDF written by hand: one text line per string, Helvetica, one content
     stream per page. Enough for pypdf to extract the text, with no dependency to build it."""
@@ -93,16 +107,7 @@ def make_pdf(pages: list[list[str]]) -> bytes:
             ).encode()
         )
         objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
-    output = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(output))
-        output += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(output)
-    output += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    output += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    output += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(output)
+    return _pdf_file(objects)
 
 
 def encrypt_pdf(pdf: bytes, password: str = "correct horse") -> bytes:  # noqa: S107 - test data
@@ -139,13 +144,4 @@ def make_pdf_bomb(*, pages: int, stream_bytes: int = 2_000_000) -> bytes:
     page = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> "
     page += b"/Contents 4 0 R >>"
     objects += [page] * pages
-    output = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(output))
-        output += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(output)
-    output += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    output += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    output += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(output)
+    return _pdf_file(objects)
