@@ -1249,12 +1249,18 @@
     ui.wait.hidden = !detail;
   }
 
-  // Below the messages: who is typing, "That helped", the stars, or a closing note.
+  // Below the messages: who is typing, "That helped", the stars, or a closing note. The foot is
+  // redrawn every few seconds (typing indicators expire); the rating form is kept in place, so
+  // the stars, the comment being typed and its focus survive that.
   function renderFoot(conv) {
     if (conv !== active() || !ui.foot) return;
     const stick = nearBottom();
-    const foot = ui.foot;
-    foot.textContent = "";
+    const rated = conv.status === "resolved" || conv.status === "closed";
+    if (!rated || conv.csat) conv.csatForm = null;
+    else if (!conv.csatForm) conv.csatForm = csatForm(conv);
+    const kept = conv.csatForm;
+    for (const child of [...ui.foot.children]) if (child !== kept) child.remove();
+    const foot = document.createDocumentFragment();
     const now = Date.now();
     for (const sender of ["agent", "ai"]) {
       const typing = conv.typing[sender];
@@ -1277,10 +1283,12 @@
       }
     }
     if (conv.status === "escalated") foot.append(el("p", { class: "note", text: t("escalated") }));
-    if (conv.status === "resolved" || conv.status === "closed") {
+    if (rated) {
       foot.append(el("p", { class: "note", text: conv.status === "closed" ? t("closed") : t("resolved") }));
-      foot.append(conv.csat ? thanks(conv.csat) : csatForm(conv));
+      if (conv.csat) foot.append(thanks(conv.csat));
     }
+    ui.foot.insertBefore(foot, kept && kept.parentNode === ui.foot ? kept : null);
+    if (kept && kept.parentNode !== ui.foot) ui.foot.append(kept);
     ui.composer.hidden = conv.status === "closed";
     ui.restart.hidden = conv.status !== "closed";
     if (stick) ui.scroller.scrollTop = ui.scroller.scrollHeight;

@@ -122,6 +122,33 @@ def test_a_customer_asks_watches_the_reply_stream_reloads_resolves_and_rates(dem
     expect(widget.locator(".suggestion")).to_have_count(3)
 
 
+def test_a_rating_and_its_comment_survive_while_the_customer_takes_their_time(demo, page):
+    """The widget redraws what is under the messages every 5 s (typing indicators expire):
+    that used to wipe the chosen stars and the comment being typed (issue 13)."""
+    widget = open_widget(page, f"{demo.url}/demo/")
+    send(widget, "How do I download my invoice?")
+    expect(last_ai_reply(widget)).to_contain_text("Download an invoice", timeout=REPLY_TIMEOUT)
+    widget.locator(".helped").click()
+    expect(widget.locator(".csat .question")).to_be_visible()
+    widget.locator(".star").nth(4).click()
+    comment = widget.locator(".csat textarea")
+    comment.click()
+    page.keyboard.type("Clear answer")
+
+    page.wait_for_timeout(10_000)  # two redraws of the foot
+
+    expect(widget.locator(".star[aria-checked='true']")).to_have_attribute("aria-label", "5 of 5 stars")
+    expect(comment).to_be_focused()
+    page.keyboard.type(", thanks.")
+    expect(comment).to_have_value("Clear answer, thanks.")
+    submit = widget.locator(".csat button[type=submit]")
+    expect(submit).to_be_enabled()
+    submit.click()
+    expect(widget.locator(".csat")).to_contain_text("Thanks for your feedback!")
+    conversation = Conversation.objects.get(workspace=demo_workspace_id(page))
+    assert (conversation.csat_score, conversation.csat_comment) == (5, "Clear answer, thanks.")
+
+
 def demo_workspace_id(page):
     from accounts.models import Workspace
 
