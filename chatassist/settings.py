@@ -315,6 +315,8 @@ CHAT_UPLOAD_BYTES_PER_HOUR_PER_WORKSPACE = env.int(
 )
 # Uploads never sent with a message are deleted after this many hours (an hourly sweep).
 CHAT_UNATTACHED_UPLOAD_HOURS = env.int("CHAT_UNATTACHED_UPLOAD_HOURS", default=24)
+# Minutes after the first rating during which a customer may change it (stars and comment).
+CSAT_EDIT_MINUTES = env.int("CSAT_EDIT_MINUTES", default=10)
 CHAT_ATTACHMENT_MAX_BYTES = env.int("CHAT_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 # How often watchers (other tabs, the agent monitor) get a streaming reply's text so far.
 CHAT_WATCHER_INTERVAL_MS = env.int("CHAT_WATCHER_INTERVAL_MS", default=200)

@@ -4,6 +4,8 @@ Every message has a sequence number within its conversation: clients resume afte
 one they saw. The event log is a transactional outbox: an event is written in the same
 transaction as the change it describes, and analytics and integrations read it later."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
@@ -79,6 +81,8 @@ class Conversation(models.Model):
     channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.WIDGET)
     csat_score = models.PositiveSmallIntegerField(null=True, blank=True)
     csat_comment = models.TextField(blank=True)
+    # When the customer first rated: they may change the rating for CSAT_EDIT_MINUTES after.
+    csat_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(auto_now_add=True)
     last_message_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
@@ -99,6 +103,13 @@ class Conversation(models.Model):
 
     def __str__(self) -> str:
         return f"Conversation {self.pk} with {self.contact}"
+
+    @property
+    def csat_editable_until(self):
+        """Until when the customer may change their rating; None before the first one."""
+        if self.csat_at is None:
+            return None
+        return self.csat_at + timedelta(minutes=settings.CSAT_EDIT_MINUTES)
 
 
 class Sender(models.TextChoices):

@@ -257,8 +257,9 @@ MAX_CSAT_COMMENT = 1000
 
 @transaction.atomic
 def conversation_rate(*, conversation: Conversation, score: int, comment: str = "") -> Conversation:
-    """CSAT from the customer, once the conversation is resolved or closed; a second rating
-    replaces the first (people change their minds)."""
+    """CSAT from the customer, once the conversation is resolved or closed. A second rating
+    replaces the first (people change their minds) for ``CSAT_EDIT_MINUTES`` after the first;
+    after that the rating stands, so that reports do not move under a manager's feet."""
     if not 1 <= score <= 5:
         raise ConversationError("The rating must be from 1 to 5 stars.", code="invalid_score")
     locked = _conversation_lock(conversation)
@@ -266,8 +267,12 @@ def conversation_rate(*, conversation: Conversation, score: int, comment: str = 
         raise ConversationError(
             "A conversation can be rated once it is resolved.", code="conversation_not_resolved", status=409
         )
+    now = timezone.now()
+    if locked.csat_at is not None and now > locked.csat_editable_until:
+        raise ConversationError("This conversation's rating can no longer be changed.", code="rating_final", status=409)
     locked.csat_score, locked.csat_comment = score, (comment or "").strip()[:MAX_CSAT_COMMENT]
-    locked.save(update_fields=["csat_score", "csat_comment"])
+    locked.csat_at = locked.csat_at or now
+    locked.save(update_fields=["csat_score", "csat_comment", "csat_at"])
     event_append(
         workspace=locked.workspace,
         conversation=locked,

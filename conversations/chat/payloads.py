@@ -89,6 +89,8 @@ def conversation_payload(conversation: Conversation) -> dict:
         "state": state,
         "last_seq": conversation.last_seq,
         "csat_score": conversation.csat_score,
+        "csat_comment": conversation.csat_comment,
+        "csat_editable_until": conversation.csat_editable_until.isoformat() if conversation.csat_at else None,
         "assignee_name": assignee.display_name if assignee is not None else "",
         "resolved_by": conversation.resolved_by,
         "wait_expectation": wait_expectation(conversation) if state == "waiting" else "",

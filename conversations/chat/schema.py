@@ -23,7 +23,10 @@ ERRORS = {
     403: "`origin_not_allowed` (the page's origin is not one of the workspace's), or `permission_denied` "
     "(an API key whose role cannot reply).",
     404: "`conversation_not_found` (not this visitor's or contact's), `attachment_not_found`.",
-    409: "`conversation_closed`, or `conversation_not_resolved` (a rating before the conversation is resolved).",
+    409: (
+        "`conversation_closed`, `conversation_not_resolved` (a rating before the conversation is resolved), "
+        "or `rating_final` (a change of rating after `CSAT_EDIT_MINUTES`)."
+    ),
     413: f"`frame_too_large` (a body over {MAX_FRAME_BYTES // 1024} KiB), `message_too_long`, `attachment_too_large`.",
     415: "`attachment_type`: a kind of file that cannot be sent, or an empty one.",
     429: "`rate_limited`: too many requests; `retry_after` and the Retry-After header say when to try again. "

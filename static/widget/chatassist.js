@@ -43,7 +43,7 @@
       helped: "That helped", resolved: "Glad we could help! This conversation is resolved.",
       closed: "This conversation is closed.", escalated: "A person from our team will reply here.",
       rate: "How would you rate this conversation?", star: "{n} of 5 stars", comment: "Anything to add? (optional)",
-      submit: "Send rating", thanks: "Thanks for your feedback!", reconnecting: "Connection lost. Reconnecting\u2026",
+      submit: "Send rating", change: "Change", thanks: "Thanks for your feedback!", reconnecting: "Connection lost. Reconnecting\u2026",
       powered: "Powered by", uploadFailed: "The file could not be uploaded.", tooBig: "Files can be 10 MB at most.",
       unavailable: "The chat is not available on this page.", assistant: "AI assistant", you: "You",
       sources: "Sources", interrupted: "Interrupted", reply: "New reply from {name}: {text}",
@@ -60,7 +60,7 @@
       helped: "\u00c7a m\u2019a aid\u00e9", resolved: "Ravis d\u2019avoir pu aider ! Cette conversation est r\u00e9solue.",
       closed: "Cette conversation est ferm\u00e9e.", escalated: "Une personne de notre \u00e9quipe va r\u00e9pondre ici.",
       rate: "Comment \u00e9valuez-vous cette conversation ?", star: "{n} \u00e9toiles sur 5",
-      comment: "Un commentaire ? (facultatif)", submit: "Envoyer la note", thanks: "Merci pour votre avis !",
+      comment: "Un commentaire ? (facultatif)", submit: "Envoyer la note", change: "Modifier", thanks: "Merci pour votre avis !",
       reconnecting: "Connexion perdue. Reconnexion\u2026", powered: "Propuls\u00e9 par",
       uploadFailed: "Le fichier n\u2019a pas pu \u00eatre envoy\u00e9.", tooBig: "10 Mo maximum par fichier.",
       unavailable: "Le chat n\u2019est pas disponible sur cette page.", assistant: "Assistant IA", you: "Vous",
@@ -78,7 +78,7 @@
       helped: "Das hat geholfen", resolved: "Sch\u00f6n, dass wir helfen konnten! Diese Unterhaltung ist gel\u00f6st.",
       closed: "Diese Unterhaltung ist geschlossen.", escalated: "Eine Person aus unserem Team antwortet hier.",
       rate: "Wie bewerten Sie diese Unterhaltung?", star: "{n} von 5 Sternen",
-      comment: "Noch etwas? (optional)", submit: "Bewertung senden", thanks: "Danke f\u00fcr Ihr Feedback!",
+      comment: "Noch etwas? (optional)", submit: "Bewertung senden", change: "\u00c4ndern", thanks: "Danke f\u00fcr Ihr Feedback!",
       reconnecting: "Verbindung verloren. Verbinde neu\u2026", powered: "Bereitgestellt von",
       uploadFailed: "Die Datei konnte nicht hochgeladen werden.", tooBig: "Dateien d\u00fcrfen h\u00f6chstens 10 MB gro\u00df sein.",
       unavailable: "Der Chat ist auf dieser Seite nicht verf\u00fcgbar.", assistant: "KI-Assistent", you: "Sie",
@@ -96,7 +96,7 @@
       helped: "Me ha ayudado", resolved: "\u00a1Nos alegra haber ayudado! Esta conversaci\u00f3n est\u00e1 resuelta.",
       closed: "Esta conversaci\u00f3n est\u00e1 cerrada.", escalated: "Una persona de nuestro equipo responder\u00e1 aqu\u00ed.",
       rate: "\u00bfC\u00f3mo valorar\u00edas esta conversaci\u00f3n?", star: "{n} de 5 estrellas",
-      comment: "\u00bfAlgo m\u00e1s? (opcional)", submit: "Enviar valoraci\u00f3n", thanks: "\u00a1Gracias por tu opini\u00f3n!",
+      comment: "\u00bfAlgo m\u00e1s? (opcional)", submit: "Enviar valoraci\u00f3n", change: "Cambiar", thanks: "\u00a1Gracias por tu opini\u00f3n!",
       reconnecting: "Conexi\u00f3n perdida. Reconectando\u2026", powered: "Con la tecnolog\u00eda de",
       uploadFailed: "No se pudo subir el archivo.", tooBig: "Los archivos pueden tener 10 MB como m\u00e1ximo.",
       unavailable: "El chat no est\u00e1 disponible en esta p\u00e1gina.", assistant: "Asistente de IA", you: "T\u00fa",
@@ -114,7 +114,7 @@
       helped: "Isso ajudou", resolved: "Que bom que ajudamos! Esta conversa est\u00e1 resolvida.",
       closed: "Esta conversa est\u00e1 encerrada.", escalated: "Uma pessoa da nossa equipe responder\u00e1 aqui.",
       rate: "Como voc\u00ea avalia esta conversa?", star: "{n} de 5 estrelas",
-      comment: "Algo a acrescentar? (opcional)", submit: "Enviar avalia\u00e7\u00e3o", thanks: "Obrigado pela sua opini\u00e3o!",
+      comment: "Algo a acrescentar? (opcional)", submit: "Enviar avalia\u00e7\u00e3o", change: "Alterar", thanks: "Obrigado pela sua opini\u00e3o!",
       reconnecting: "Conex\u00e3o perdida. Reconectando\u2026", powered: "Desenvolvido por",
       uploadFailed: "N\u00e3o foi poss\u00edvel enviar o arquivo.", tooBig: "Os arquivos podem ter no m\u00e1ximo 10 MB.",
       unavailable: "O chat n\u00e3o est\u00e1 dispon\u00edvel nesta p\u00e1gina.", assistant: "Assistente de IA", you: "Voc\u00ea",
@@ -132,7 +132,7 @@
       helped: "Dat hielp", resolved: "Fijn dat we konden helpen! Dit gesprek is opgelost.",
       closed: "Dit gesprek is gesloten.", escalated: "Iemand van ons team antwoordt hier.",
       rate: "Hoe beoordeel je dit gesprek?", star: "{n} van 5 sterren",
-      comment: "Nog iets toe te voegen? (optioneel)", submit: "Beoordeling versturen", thanks: "Bedankt voor je feedback!",
+      comment: "Nog iets toe te voegen? (optioneel)", submit: "Beoordeling versturen", change: "Wijzigen", thanks: "Bedankt voor je feedback!",
       reconnecting: "Verbinding verbroken. Opnieuw verbinden\u2026", powered: "Mogelijk gemaakt door",
       uploadFailed: "Het bestand kon niet worden ge\u00fcpload.", tooBig: "Bestanden mogen hoogstens 10 MB zijn.",
       unavailable: "De chat is niet beschikbaar op deze pagina.", assistant: "AI-assistent", you: "Jij",
@@ -918,6 +918,11 @@
     const before = handling(conv);
     conv.status = data.status || conv.status;
     conv.csat = data.csat_score != null ? data.csat_score : conv.csat;
+    if (data.csat_score != null) {
+      conv.csatComment = data.csat_comment || "";
+      if (conv.csatSent) conv.csatEditing = conv.csatSent = false;
+    }
+    conv.csatUntil = Date.parse(data.csat_editable_until) || conv.csatUntil;
     conv.assignee = data.assignee_name || conv.assignee;
     conv.state = data.state;
     conv.agent = data.assignee_name;
@@ -1256,7 +1261,7 @@
     if (conv !== active() || !ui.foot) return;
     const stick = nearBottom();
     const rated = conv.status === "resolved" || conv.status === "closed";
-    if (!rated || conv.csat) conv.csatForm = null;
+    if (!rated || (conv.csat && !conv.csatEditing)) conv.csatForm = null;
     else if (!conv.csatForm) conv.csatForm = csatForm(conv);
     const kept = conv.csatForm;
     for (const child of [...ui.foot.children]) if (child !== kept) child.remove();
@@ -1285,7 +1290,7 @@
     if (conv.status === "escalated") foot.append(el("p", { class: "note", text: t("escalated") }));
     if (rated) {
       foot.append(el("p", { class: "note", text: conv.status === "closed" ? t("closed") : t("resolved") }));
-      if (conv.csat) foot.append(thanks(conv.csat));
+      if (!kept) foot.append(thanks(conv));
     }
     ui.foot.insertBefore(foot, kept && kept.parentNode === ui.foot ? kept : null);
     if (kept && kept.parentNode !== ui.foot) ui.foot.append(kept);
@@ -1294,15 +1299,22 @@
     if (stick) ui.scroller.scrollTop = ui.scroller.scrollHeight;
   }
 
-  function thanks(score) {
+  // The rating sent, with "Change" while the server still takes a new one (CSAT_EDIT_MINUTES).
+  function thanks(conv) {
+    const score = conv.csat;
     const stars = el("div", { class: "stars done", role: "img", "aria-label": t("star", { n: score }) });
     for (let n = 1; n <= 5; n++) stars.append(el("span", { class: n <= score ? "on" : "" }, icon("star")));
-    return el("div", { class: "csat" }, stars, el("p", { text: t("thanks") }));
+    const box = el("div", { class: "csat" }, stars, el("p", { text: t("thanks") }));
+    if (Date.now() < conv.csatUntil) {
+      const edit = () => ((conv.csatEditing = true), renderFoot(conv));
+      box.append(el("button", { type: "button", class: "link", text: t("change"), onclick: edit }));
+    }
+    return box;
   }
 
   // Five stars as a radio group: arrows move and choose, Tab leaves, as screen readers expect.
   function csatForm(conv) {
-    let score = 0;
+    let score = 0; // when changing a rating, the one sent is chosen below
     const group = el("div", { class: "stars", role: "radiogroup", "aria-label": t("rate") });
     const stars = [];
     const choose = (n, focus) => {
@@ -1340,6 +1352,7 @@
       group.append(star);
     }
     const comment = el("textarea", { class: "comment", rows: "2", maxlength: "1000", "aria-label": t("comment"), placeholder: t("comment") });
+    if (conv.csatEditing) comment.value = conv.csatComment || "";
     const submit = el("button", {
       type: "submit",
       class: "primary",
@@ -1356,7 +1369,7 @@
           const frame = { type: "csat", conversation_id: conv.id, score: score };
           if (comment.value.trim()) frame.comment = comment.value.trim().slice(0, 1000);
           sendFrame(frame);
-          submit.disabled = true;
+          submit.disabled = conv.csatSent = true; // thanked once the server has stored it
         },
       },
       el("p", { class: "question", text: t("rate") }),
@@ -1364,6 +1377,7 @@
       comment,
       submit,
     );
+    if (conv.csatEditing) choose(conv.csat);
     return form;
   }
 

@@ -148,6 +148,16 @@ def test_a_rating_and_its_comment_survive_while_the_customer_takes_their_time(de
     conversation = Conversation.objects.get(workspace=demo_workspace_id(page))
     assert (conversation.csat_score, conversation.csat_comment) == (5, "Clear answer, thanks.")
 
+    # Sent once; for a while it can be changed, starting from what was sent.
+    widget.locator(".csat button.link").click()
+    expect(widget.locator(".star[aria-checked='true']")).to_have_attribute("aria-label", "5 of 5 stars")
+    expect(comment).to_have_value("Clear answer, thanks.")
+    widget.locator(".star").nth(2).click()
+    submit.click()
+    expect(widget.locator(".csat .stars.done")).to_have_attribute("aria-label", "3 of 5 stars")
+    conversation.refresh_from_db()
+    assert (conversation.csat_score, conversation.csat_comment) == (3, "Clear answer, thanks.")
+
 
 def demo_workspace_id(page):
     from accounts.models import Workspace
