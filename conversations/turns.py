@@ -8,6 +8,7 @@ text), one for the final answer."""
 
 import asyncio
 import logging
+import random
 from collections.abc import AsyncIterator
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 
+from assistant.backoff import retry_delay
 from assistant.types import CompletionResult, Delta, Interrupted, Turn
 from chatassist.db_threads import DATABASE_UNREACHABLE, run_db
 from conversations import services
@@ -104,17 +106,23 @@ def _reply_store(*, conversation, prompt_version, stream_id: str, result=None, *
 async def reply_store_kept(**fields) -> ReplyStored:
     """``_reply_store``, tried again while the database cannot be reached, for up to
     ``CHAT_REPLY_STORE_RETRY_SECONDS``: the customer has seen the text stream by, so it is kept
-    in this process's memory meanwhile (delays from 0.5 s doubling to 5 s) and stored when the
-    database returns; clients that reconnected get it by its sequence number. A commit whose
+    in this process's memory meanwhile (waits with full jitter up to 0.5 s, doubling to 5 s, so
+    that every process holding replies does not hit the recovering database at one instant) and
+    stored when the database returns; clients that reconnected get it by its sequence number. A commit whose
     answer was lost with the connection is not stored twice (``_reply_store`` is idempotent)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + settings.CHAT_REPLY_STORE_RETRY_SECONDS
-    delay = STORE_RETRY_FIRST_DELAY
     attempts = 0
     while True:
         try:
             stored = await run_db(_reply_store, **fields)
         except DATABASE_UNREACHABLE:
+            delay = retry_delay(
+                retry_number=attempts,
+                base=STORE_RETRY_FIRST_DELAY,
+                cap=STORE_RETRY_MAX_DELAY,
+                jitter_fraction=random.random,
+            )
             attempts += 1
             if loop.time() + delay > deadline:
                 logger.error(
@@ -130,7 +138,6 @@ async def reply_store_kept(**fields) -> ReplyStored:
                     fields["conversation"].pk,
                 )
             await asyncio.sleep(delay)
-            delay = min(delay * 2, STORE_RETRY_MAX_DELAY)
             continue
         if attempts:
             logger.warning(

@@ -2,8 +2,6 @@
 the local vendor server, after the extractive one; kept extractive with the offline provider
 or when the model fails; confined to its own workspace."""
 
-import time
-
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.urls import reverse
@@ -19,6 +17,7 @@ from escalations.models import Escalation, EscalationStatus, SummarySource
 from prompts.models import ModelUsage, UsageSource
 from tests.conftest import logged_in
 from tests.factories import make_conversation, make_message
+from tests.waiting import wait_until
 
 AI_SUMMARY = (
     "Wants: a refund of the €300 charged twice on invoice INV-2024-0032.\n"
@@ -38,16 +37,6 @@ def _escalate(conversation, *, first: str = "Hi, I was charged twice on invoice 
 
 def _summary_queued(callbacks) -> list:
     return [callback for callback in callbacks if "escalation_summary_queue" in callback.__qualname__]
-
-
-def _wait_for(condition, timeout: float = 30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError("timed out")
 
 
 def _ai_summarised(escalation_id: int) -> Escalation | None:
@@ -71,7 +60,7 @@ def test_a_worker_writes_the_ai_summary_through_the_configured_model(workspace, 
         assert escalation.summary_source == SummarySource.EXTRACTIVE
         assert escalation.summary.startswith("Why: The message mentions “lawyer”.")
         extractive = escalation.summary
-        stored = _wait_for(lambda: _ai_summarised(escalation.pk))
+        stored = wait_until(lambda: _ai_summarised(escalation.pk))
 
     assert stored.summary == AI_SUMMARY
     assert (stored.summary_provider, stored.summary_model) == ("anthropic", "claude-sonnet-4-6")
@@ -124,7 +113,7 @@ def test_a_failing_model_leaves_the_extractive_summary_and_is_not_retried(worksp
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
         escalation = _escalate(failing)
         second = _escalate(later, first="Where is my refund for order 123456?")
-        _wait_for(lambda: _ai_summarised(second.pk))
+        wait_until(lambda: _ai_summarised(second.pk))
 
     assert len(anthropic_on_vendor_server.requests_to(MESSAGES)) == 2
     escalation.refresh_from_db()

@@ -6,7 +6,6 @@ a worker is caught mid-ingestion for certain; processes killed with real SIGKILL
 
 import os
 import signal
-import time
 
 import pytest
 
@@ -14,6 +13,7 @@ from assistant.testing.vendor_server import EMBEDDINGS, ScriptedResponse
 from knowledge import services
 from knowledge.models import Chunk, Document, DocumentStatus
 from tests.knowledge.factories import make_pdf, make_pdf_bomb
+from tests.waiting import wait_until
 
 SETTLED = (DocumentStatus.READY, DocumentStatus.FAILED)
 LONG_ARTICLE = "\n\n".join(
@@ -22,22 +22,12 @@ LONG_ARTICLE = "\n\n".join(
 ).encode()
 
 
-def _wait_for(predicate, *, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def _settled(document: Document, *, timeout: float = 60) -> Document:
     def reload():
         fresh = Document.objects.get(pk=document.pk)
         return fresh if fresh.status in SETTLED else None
 
-    return _wait_for(reload, timeout=timeout, what=f"document {document.pk} to be indexed or failed")
+    return wait_until(reload, timeout=timeout, what=f"document {document.pk} to be indexed or failed")
 
 
 def _worker_env(vendor_server, **extra) -> dict:
@@ -92,7 +82,7 @@ def test_a_pool_process_killed_mid_ingestion_loses_no_document(workspace, vendor
     vendor_server.enqueue(EMBEDDINGS, ScriptedResponse(hang_before_response=120))
     worker = live_worker(concurrency=1, extra_env=_worker_env(vendor_server))
     document = services.document_create(workspace=workspace, created_by=None, content=LONG_ARTICLE, file_name="r.md")
-    _wait_for(lambda: vendor_server.requests_to(EMBEDDINGS), timeout=60, what="the worker to start embedding")
+    wait_until(lambda: vendor_server.requests_to(EMBEDDINGS), timeout=60, what="the worker to start embedding")
     assert Document.objects.get(pk=document.pk).status == DocumentStatus.PROCESSING
 
     [pool_process] = worker.pool_pids()
@@ -115,7 +105,7 @@ def test_a_worker_killed_outright_mid_ingestion_is_noticed_and_the_document_inde
     env = _worker_env(vendor_server, KNOWLEDGE_SWEEP_INTERVAL="1")
     first_worker = live_worker(concurrency=1, extra_env=env)
     document = services.document_create(workspace=workspace, created_by=None, content=LONG_ARTICLE, file_name="r.md")
-    _wait_for(lambda: vendor_server.requests_to(EMBEDDINGS), timeout=60, what="the worker to start embedding")
+    wait_until(lambda: vendor_server.requests_to(EMBEDDINGS), timeout=60, what="the worker to start embedding")
 
     # The whole worker, main process and pool, as a crashed host: its message stays unacked
     # in Redis until the broker's visibility timeout.
